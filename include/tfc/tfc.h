@@ -1,0 +1,19 @@
+/* tfc — an embeddable machine-learning core: the umbrella header. */
+#ifndef TFC_TFC_H
+#define TFC_TFC_H
+
+#include "common.h"
+#include "tensor.h"
+#include "graph.h"
+#include "session.h"
+#include "ops_state.h"
+#include "ops_math.h"
+#include "ops_nn.h"
+#include "ops_reduce.h"
+#include "ops_array.h"
+#include "ops_loss.h"
+#include "ops_sparse.h"
+#include "train.h"
+#include "idx.h"
+
+#endif

@@ -1,0 +1,2 @@
+/* Optimizers: see train.h. */
+#include "../graph/graph_internal.h"
