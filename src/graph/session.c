@@ -436,8 +436,8 @@ static tfc_code compile_plan(tfc_session *s, const tfc_output *feeds, int nfeeds
     }
     for (int i = 0; i < nfeeds; i++) p->feed_slots[i] = slot_base[feeds[i].op->id] + feeds[i].index;
     for (int i = 0; i < nfetches; i++) p->fetch_slots[i] = slot_base[fetches[i].op->id] + fetches[i].index;
-    memcpy(p->feeds, feeds, (size_t)nfeeds * sizeof *feeds);
-    memcpy(p->fetches, fetches, (size_t)nfetches * sizeof *fetches);
+    if (nfeeds) memcpy(p->feeds, feeds, (size_t)nfeeds * sizeof *feeds);
+    if (nfetches) memcpy(p->fetches, fetches, (size_t)nfetches * sizeof *fetches);
     if (ntargets) memcpy(p->targets, targets, (size_t)ntargets * sizeof *targets);
     p->nfeeds = nfeeds;
     p->nfetches = nfetches;
