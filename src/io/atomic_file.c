@@ -1,0 +1,2 @@
+/* atomic_file: see the public headers. */
+#include "../core/core.h"

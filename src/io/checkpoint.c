@@ -1,0 +1,2 @@
+/* checkpoint: see the public headers. */
+#include "../core/core.h"

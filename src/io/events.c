@@ -1,0 +1,2 @@
+/* events: see the public headers. */
+#include "../core/core.h"

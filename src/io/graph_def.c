@@ -1,0 +1,2 @@
+/* graph_def: see the public headers. */
+#include "../core/core.h"

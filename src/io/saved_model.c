@@ -1,0 +1,2 @@
+/* saved_model: see the public headers. */
+#include "../core/core.h"
