@@ -60,7 +60,6 @@ int main(int argc, char **argv)
         tfc_reduce_mean(g, tfc_sparse_softmax_cross_entropy_with_logits(g, y, logits, NULL), NULL, 0, false, "loss");
     tfc_output correct = tfc_equal(g, tfc_cast(g, tfc_argmax(g, logits, 1, NULL), TFC_INT32, NULL), y, NULL);
     tfc_output accuracy = tfc_reduce_mean(g, tfc_cast(g, correct, TFC_FLOAT, NULL), NULL, 0, false, "accuracy");
-    tfc_op *init = tfc_global_variables_initializer(g);
     if (tfc_graph_status(g)) {
         fprintf(stderr, "error: %s\n", tfc_graph_error_message(g));
         return 1;
@@ -69,6 +68,8 @@ int main(int argc, char **argv)
     tfc_op *train_op;
     CHECK(tfc_optimizer_adagrad_new(0.05, 0.1, 0.0, &opt));
     CHECK(tfc_optimizer_minimize(opt, g, loss, NULL, 0, true, &train_op));
+    tfc_op *init = tfc_global_variables_initializer(g); /* after minimize: covers the slots too */
+    if (!init) return 1;
     tfc_session *s;
     tfc_session_options so = TFC_SESSION_OPTIONS_INIT;
     so.num_threads = threads;

@@ -45,7 +45,6 @@ int softmax_recipe_run(const mnist_split *train, const mnist_split *test, int st
                                       "cross_entropy");
     tfc_output correct = tfc_equal(g, tfc_argmax(g, logits, 1, NULL), tfc_argmax(g, y_, 1, NULL), NULL);
     tfc_output accuracy = tfc_reduce_mean(g, tfc_cast(g, correct, TFC_FLOAT, NULL), NULL, 0, false, "accuracy");
-    tfc_op *init = tfc_global_variables_initializer(g);
     if (tfc_graph_status(g)) {
         fprintf(stderr, "error: %s\n", tfc_graph_error_message(g));
         goto fail;
@@ -53,6 +52,8 @@ int softmax_recipe_run(const mnist_split *train, const mnist_split *test, int st
     tfc_op *train_op;
     CHECK(tfc_optimizer_gradient_descent_new(0.5, &opt));
     CHECK(tfc_optimizer_minimize(opt, g, xent, NULL, 0, true, &train_op));
+    tfc_op *init = tfc_global_variables_initializer(g); /* after minimize: covers the global step too */
+    if (!init) goto fail;
 
     tfc_session_options so = TFC_SESSION_OPTIONS_INIT;
     so.num_threads = threads;

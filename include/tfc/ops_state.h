@@ -59,7 +59,9 @@ TFC_API tfc_op *tfc_graph_variable(const tfc_graph *g, size_t i);
  * tfc_variable makes trainable ones, optimizers' slots and the global step are not. */
 TFC_API bool tfc_variable_trainable(const tfc_op *variable);
 TFC_API tfc_code tfc_variable_set_trainable(tfc_op *variable, bool trainable);
-/* A NoOp ("init") that runs every variable's initializer. NULL on error (sticky). */
+/* A NoOp ("init") that runs the initializer of every variable existing now:
+ * make it after tfc_optimizer_minimize, which adds slots and the global step.
+ * NULL on error (sticky). */
 TFC_API tfc_op *tfc_global_variables_initializer(tfc_graph *g);
 
 /* var = value, var += value, var -= value; the output is the updated variable. */
