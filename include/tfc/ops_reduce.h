@@ -1,5 +1,6 @@
 /* tfc — typed constructors: reductions and arg-extrema.
- * axes == NULL reduces over all axes; negative axes count from the end.
+ * axes == NULL reduces over all axes (when x's rank is unknown the op gets the
+ * attribute reduce_all = true); negative axes count from the end.
  * See graph.h for the sticky-error convention; name may be NULL.
  */
 #ifndef TFC_OPS_REDUCE_H
