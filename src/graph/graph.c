@@ -283,3 +283,10 @@ TFC_API tfc_code tfc_variable_set_trainable(tfc_op *v, bool trainable)
     v->trainable = trainable;
     return TFC_OK;
 }
+
+uint64_t tfci_op_seed_key(const tfc_op *op, int64_t seed, int64_t seed2)
+{
+    if (seed == 0 && seed2 == 0)
+        return tfci_random_bits((uint64_t)op->graph->seed ^ 0x6a09e667f3bcc908ULL, (uint64_t)op->id);
+    return tfci_random_bits((uint64_t)seed, (uint64_t)seed2 ^ 0xbb67ae8584caa73bULL);
+}

@@ -204,6 +204,10 @@ tfc_output tfci_const_scalar(tfc_graph *g, tfc_dtype dtype, double v, const char
 void tfci_graph_fail(tfc_graph *g, tfc_code code);
 #define TFCI_NO_OUTPUT ((tfc_output){NULL, 0})
 
+/* Key of a random op: from (seed, seed2) when either is set, else from the
+ * graph seed and the op's creation index (TensorFlow's get_seed rule). */
+uint64_t tfci_op_seed_key(const tfc_op *op, int64_t seed, int64_t seed2);
+
 /* Whether (op, index) names a valid output. */
 bool tfci_output_valid(tfc_output o);
 

@@ -47,14 +47,6 @@ static tfc_code attr_int(const tfc_op *op, const char *name, int64_t dflt, int64
     return TFC_OK;
 }
 
-/* Key of a random op: from (seed, seed2) when either is set, else from the
- * graph seed and the op's creation index (TensorFlow's get_seed rule). */
-static uint64_t seed_key(const tfc_op *op, int64_t seed, int64_t seed2)
-{
-    if (seed == 0 && seed2 == 0)
-        return tfci_random_bits((uint64_t)op->graph->seed ^ 0x6a09e667f3bcc908ULL, (uint64_t)op->id);
-    return tfci_random_bits((uint64_t)seed, (uint64_t)seed2 ^ 0xbb67ae8584caa73bULL);
-}
 
 /* ---- shape helpers ---- */
 
@@ -223,7 +215,7 @@ static tfc_code shape_dropout(tfc_op *op)
     if (!(rate >= 0.0f && rate < 1.0f))
         return tfci_op_error(op, TFC_INVALID_ARGUMENT, "rate must be in [0, 1), got %g", (double)rate);
     op->cf[0] = rate;
-    op->seed_key = seed_key(op, seed, seed2);
+    op->seed_key = tfci_op_seed_key(op, seed, seed2);
     /* output 1 is the per-element scale (0 or 1/(1-rate)) the gradient reuses */
     if ((c = tfci_op_set_num_outputs(op, 2))) return c;
     tfci_op_set_output(op, 0, tfci_in_dtype(op, 0), tfci_in_shape(op, 0));

@@ -16,15 +16,6 @@
 
 #define RANDOM_GRAIN 8192
 
-/* Key of a random op: from (seed, seed2) when either is set, else from the
- * graph seed and the op's creation index (TensorFlow's get_seed rule). Same
- * rule as Dropout in nn.c. */
-static uint64_t seed_key(const tfc_op *op, int64_t seed, int64_t seed2)
-{
-    if (seed == 0 && seed2 == 0)
-        return tfci_random_bits((uint64_t)op->graph->seed ^ 0x6a09e667f3bcc908ULL, (uint64_t)op->id);
-    return tfci_random_bits((uint64_t)seed, (uint64_t)seed2 ^ 0xbb67ae8584caa73bULL);
-}
 
 static tfc_code opt_int(const tfc_op *op, const char *name, int64_t *out)
 {
@@ -78,7 +69,7 @@ static tfc_code shape_random(tfc_op *op)
                              (double)scale, (double)offset);
     op->cf[0] = scale;
     op->cf[1] = offset;
-    op->seed_key = seed_key(op, seed, seed2);
+    op->seed_key = tfci_op_seed_key(op, seed, seed2);
     if ((c = tfci_op_set_num_outputs(op, 1))) return c;
     tfci_op_set_output(op, 0, dt, &s);
     return TFC_OK;
