@@ -13,6 +13,8 @@
 extern "C" {
 #endif
 
+/* Float to int truncates toward zero; NaN gives 0; values out of range
+ * (including +-inf) saturate at the target's min/max; integer narrowing wraps. */
 TFC_API tfc_output tfc_cast(tfc_graph *g, tfc_output x, tfc_dtype to, const char *name);
 /* At most one dims[i] may be -1 (inferred). */
 TFC_API tfc_output tfc_reshape(tfc_graph *g, tfc_output x, const int64_t *dims, int rank, const char *name);

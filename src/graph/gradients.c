@@ -80,7 +80,10 @@ static tfc_code sum_contribs(gstate *st, tfc_op *op, int index, bool keep_sparse
     if (keep_sparse && nsparse == n) {
         for (int k = st->head[op->id]; k >= 0; k = st->c[k].next)
             if (st->c[k].out_index == index) {
-                idx[m] = st->c[k].grad.indices;
+                /* parts may mix int32 and int64 indices */
+                idx[m] = tfc_output_dtype(st->c[k].grad.indices) == TFC_INT64
+                             ? st->c[k].grad.indices
+                             : tfc_cast(g, st->c[k].grad.indices, TFC_INT64, NULL);
                 parts[m++] = st->c[k].grad.values;
             }
         out->indices = tfc_concat(g, idx, m, 0, NULL);

@@ -212,6 +212,8 @@ tfc_output tfci_const_scalar(tfc_graph *g, tfc_dtype dtype, double v, const char
         double d;
         int32_t i32;
         int64_t i64;
+        int16_t i16;
+        int8_t i8;
         uint8_t u8;
     } u;
     switch (dtype) {
@@ -219,6 +221,8 @@ tfc_output tfci_const_scalar(tfc_graph *g, tfc_dtype dtype, double v, const char
     case TFC_DOUBLE: u.d = v; break;
     case TFC_INT32: u.i32 = (int32_t)v; break;
     case TFC_INT64: u.i64 = (int64_t)v; break;
+    case TFC_INT16: u.i16 = (int16_t)v; break;
+    case TFC_INT8: u.i8 = (int8_t)v; break;
     case TFC_BOOL:
     case TFC_UINT8: u.u8 = (uint8_t)v; break;
     default:
