@@ -66,8 +66,10 @@ TFC_API tfc_code tfc_optimizer_apply_gradients(tfc_optimizer *opt, tfc_graph *g,
                                                const tfc_output *vars, int n, bool increment_global_step,
                                                tfc_op **train_op);
 
-/* The slot variable an optimizer made for var ("accumulator", "linear",
- * "momentum", "m", "v"); NULL if none. Lent from the graph. */
+/* The slot variable an optimizer made for var: "accumulator" (Adagrad, and
+ * FTRL's, also named "accum"), "linear" (FTRL), "momentum", "m", "v" (Adam);
+ * Adam's "beta1_power" and "beta2_power" for any var of their dtype. NULL if
+ * none. Lent from the graph. */
 TFC_API tfc_op *tfc_optimizer_slot(const tfc_optimizer *opt, const tfc_op *var, const char *slot_name);
 
 #ifdef __cplusplus
