@@ -32,11 +32,12 @@ static tfc_output dense(tfc_graph *g, tfc_output x, int64_t in, int64_t out, boo
 
 int main(int argc, char **argv)
 {
-    int threads = 2, epochs = 5;
+    int threads = 2, epochs = 5, seed = 1;
     const char *dir = MNIST_DEFAULT_DIR;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--epochs")) epochs = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--seed")) seed = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--data")) dir = argv[i + 1];
     }
     enum { BATCH = 100 };
@@ -48,13 +49,13 @@ int main(int argc, char **argv)
 
     tfc_graph *g;
     CHECK(tfc_graph_new(&g));
-    tfc_graph_set_seed(g, 1);
+    tfc_graph_set_seed(g, seed);
     int64_t xd[2] = {-1, 784}, yd[1] = {-1};
     tfc_output x = tfc_placeholder(g, TFC_FLOAT, xd, 2, "x");
     tfc_output y = tfc_placeholder(g, TFC_INT32, yd, 1, "y");
-    tfc_output h1 = dense(g, x, 784, 256, true, 1, "dense1");
-    tfc_output h2 = dense(g, h1, 256, 128, true, 2, "dense2");
-    tfc_output logits = dense(g, h2, 128, 10, false, 3, "logits");
+    tfc_output h1 = dense(g, x, 784, 256, true, 0, "dense1");
+    tfc_output h2 = dense(g, h1, 256, 128, true, 0, "dense2");
+    tfc_output logits = dense(g, h2, 128, 10, false, 0, "logits");
     tfc_output probs = tfc_softmax(g, logits, "probabilities");
     tfc_output loss =
         tfc_reduce_mean(g, tfc_sparse_softmax_cross_entropy_with_logits(g, y, logits, NULL), NULL, 0, false, "loss");
@@ -85,7 +86,7 @@ int main(int argc, char **argv)
     CHECK(tfc_tensor_new_borrowed(TFC_INT32, by, 1, yb, BATCH * sizeof(int32_t), NULL, NULL, &yt));
     tfc_output feeds[2] = {x, y};
     tfc_tensor *vals[2] = {xt, yt};
-    uint64_t rng = 0;
+    uint64_t rng = (uint64_t)seed;
     int64_t steps_per_epoch = train.n / BATCH;
     double t0 = bench_now();
     for (int e = 0; e < epochs; e++) {

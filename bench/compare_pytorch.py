@@ -5,9 +5,14 @@ the same thread count, and prints the ratios.
     python3 bench/compare_pytorch.py [--build build] [--threads 2] [--data DIR]
 
 PyTorch comes from Debian's python3-torch (run with /usr/bin/python3); when it
-is missing the script says so and only runs tfc's side.
+is missing the script says so and only runs tfc's side. PyTorch runs in its
+best configuration on this machine: in a child process with OpenBLAS limited
+to one thread (else its pool and PyTorch's oversubscribe the cores, 2-3x
+slower) and without the OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE overrides that
+some machines here set (they select slower kernels for current builds).
 """
 import argparse
+import json
 import gzip
 import os
 import statistics
@@ -103,41 +108,65 @@ def run_tfc(build, name, threads, data):
     return {l.split()[1]: float(l.split()[2]) for l in out.splitlines() if l.startswith("RESULT ")}
 
 
+def torch_figures(args):
+    """Runs both recipes in PyTorch; returns a dict of figures."""
+    import torch
+    torch.set_num_threads(args.threads)
+    train, test = load(args.data, "train"), load(args.data, "t10k")
+    fig = {"version": torch.__version__}
+    for steps in (1000, 10000):
+        runs = [torch_softmax(torch, train, test, steps, seed) for seed in range(3 if steps == 1000 else 1)]
+        fig[f"softmax_{steps}_seconds"] = statistics.median(r[0] for r in runs)
+        fig[f"softmax_{steps}_accuracy"] = statistics.mean(r[1] for r in runs)
+    eps, acc, lat = torch_mlp(torch, train, test, args.epochs)
+    fig.update(mlp_train_examples_per_second=eps, mlp_test_accuracy=acc, mlp_predict_one_us=lat)
+    return fig
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data", default=DEFAULT_DATA)
     ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--torch-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.torch_only:
+        print(json.dumps(torch_figures(args)))
+        return 0
     print(f"== tfc ({args.threads} threads)")
-    soft = run_tfc(args.build, "bench_softmax", args.threads, args.data)
-    mlp = run_tfc(args.build, "bench_mlp", args.threads, args.data)
+    ours = run_tfc(args.build, "bench_softmax", args.threads, args.data)
+    ours.update(run_tfc(args.build, "bench_mlp", args.threads, args.data))
     try:
-        import torch
+        import torch  # noqa: F401
     except ImportError:
         print("PyTorch is not installed (apt-get install python3-torch, run with /usr/bin/python3): "
               "tfc figures only")
         return 0
-    torch.set_num_threads(args.threads)
-    train, test = load(args.data, "train"), load(args.data, "t10k")
-    print(f"== PyTorch {torch.__version__} ({args.threads} threads)")
-    rows = []
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    child = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-only", "--threads",
+                            str(args.threads), "--data", args.data, "--epochs", str(args.epochs)],
+                           env=env, check=True, capture_output=True, text=True)
+    theirs = json.loads(child.stdout.strip().splitlines()[-1])
+    print(f"== PyTorch {theirs['version']} ({args.threads} threads, OpenBLAS 1 thread)")
     for steps in (1000, 10000):
-        runs = [torch_softmax(torch, train, test, steps, seed) for seed in range(3 if steps == 1000 else 1)]
-        secs = statistics.median(r[0] for r in runs)
-        acc = statistics.mean(r[1] for r in runs)
-        print(f"softmax {steps} steps: {secs:.4f} s, test accuracy {acc:.4f}")
-        ours = soft[f"softmax_{steps}_seconds"]
-        rows.append((f"softmax {steps} steps (s)", secs, ours, secs / ours))
-    eps, acc, lat = torch_mlp(torch, train, test, args.epochs)
-    print(f"MLP: {eps:.0f} examples/s, test accuracy {acc:.4f}, single-example inference {lat:.1f} us")
-    rows.append(("MLP training (examples/s)", eps, mlp["mlp_train_examples_per_second"],
-                 mlp["mlp_train_examples_per_second"] / eps))
-    rows.append(("MLP predict one (us)", lat, mlp["mlp_predict_one_us"], lat / mlp["mlp_predict_one_us"]))
+        print(f"softmax {steps} steps: {theirs[f'softmax_{steps}_seconds']:.4f} s, "
+              f"test accuracy {theirs[f'softmax_{steps}_accuracy']:.4f}")
+    print(f"MLP: {theirs['mlp_train_examples_per_second']:.0f} examples/s, test accuracy "
+          f"{theirs['mlp_test_accuracy']:.4f}, single-example inference {theirs['mlp_predict_one_us']:.1f} us")
+    rows = [
+        ("softmax 1000 steps (s)", "softmax_1000_seconds", False),
+        ("softmax 10000 steps (s)", "softmax_10000_seconds", False),
+        ("MLP training (examples/s)", "mlp_train_examples_per_second", True),
+        ("MLP test accuracy", "mlp_test_accuracy", None),
+        ("MLP predict one (us)", "mlp_predict_one_us", False),
+    ]
     print(f"\n{'figure':32} {'PyTorch':>12} {'tfc':>12} {'tfc speed-up':>13}")
-    for name, theirs, ours, ratio in rows:
-        print(f"{name:32} {theirs:12.4g} {ours:12.4g} {ratio:12.2f}x")
+    for label, key, higher_is_better in rows:
+        t, o = theirs[key], ours[key]
+        ratio = "" if higher_is_better is None else f"{(o / t if higher_is_better else t / o):12.2f}x"
+        print(f"{label:32} {t:12.4g} {o:12.4g} {ratio}")
     return 0
 
 

@@ -7,6 +7,7 @@
 
 typedef struct mnist_split {
     int64_t n;       /* examples */
+    uint8_t *pixels; /* n x 784, as stored */
     float *images;   /* n x 784, scaled to [0, 1] */
     int32_t *labels; /* n */
     float *onehot;   /* n x 10 */
@@ -20,7 +21,8 @@ typedef struct mnist_split {
 int mnist_load(const char *dir, const char *which, mnist_split *out);
 void mnist_free(mnist_split *s);
 
-/* Copies the rows order[from..from+count) of s into x (count x 784) and y. */
+/* Copies the rows order[from..from+count) of s into x (count x 784, scaled
+ * from the bytes: 4x less memory traffic than copying floats) and y. */
 void mnist_batch(const mnist_split *s, const int64_t *order, int64_t from, int64_t count, float *x, float *y_onehot,
                  int32_t *y_label);
 

@@ -1,26 +1,42 @@
 /* A small fixed thread pool for splitting one kernel's loop across cores.
- * One job at a time: a caller that finds the pool busy (another run is using
- * it) runs its loop itself rather than wait. */
+ * Kernels of one step follow each other within microseconds, so idle workers
+ * spin briefly before sleeping: a condition-variable wake-up costs more than
+ * many of the loops it would split. One job at a time: a caller that finds
+ * the pool busy (another run is using it) runs its loop itself. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "core.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield")
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+/* Spins before a worker sleeps (~tens of microseconds). */
+#define SPIN_ITERATIONS 20000
 
 struct tfci_pool {
     int nthreads; /* workers, not counting the caller */
     pthread_t *threads;
     pthread_mutex_t job_lock; /* held by the caller for a whole job */
     pthread_mutex_t mu;
-    pthread_cond_t wake, done;
-    uint64_t generation;
-    bool stop;
-    /* current job */
+    pthread_cond_t wake;
+    atomic_uint_fast64_t generation;
+    atomic_int sleeping;
+    atomic_bool stop;
+    /* current job, published by the generation increment */
     tfci_range_fn fn;
     void *arg;
     int64_t n, chunk;
     atomic_llong next;
-    int active;
+    atomic_int active;
 };
 
 static void run_chunks(tfci_pool *p)
@@ -37,17 +53,26 @@ static void *worker(void *arg)
 {
     tfci_pool *p = arg;
     uint64_t seen = 0;
-    pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->stop && p->generation == seen) pthread_cond_wait(&p->wake, &p->mu);
-        if (p->stop) break;
-        seen = p->generation;
-        pthread_mutex_unlock(&p->mu);
+        uint64_t g = atomic_load(&p->generation);
+        for (int i = 0; g == seen && i < SPIN_ITERATIONS && !atomic_load_explicit(&p->stop, memory_order_relaxed);
+             i++) {
+            cpu_relax();
+            g = atomic_load(&p->generation);
+        }
+        if (g == seen) {
+            pthread_mutex_lock(&p->mu);
+            atomic_fetch_add(&p->sleeping, 1);
+            while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->stop))
+                pthread_cond_wait(&p->wake, &p->mu);
+            atomic_fetch_sub(&p->sleeping, 1);
+            pthread_mutex_unlock(&p->mu);
+        }
+        if (atomic_load(&p->stop)) break;
+        seen = g;
         run_chunks(p);
-        pthread_mutex_lock(&p->mu);
-        if (--p->active == 0) pthread_cond_signal(&p->done);
+        atomic_fetch_sub_explicit(&p->active, 1, memory_order_release);
     }
-    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
@@ -64,7 +89,11 @@ tfci_pool *tfci_pool_new(int nthreads)
     pthread_mutex_init(&p->job_lock, NULL);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->wake, NULL);
-    pthread_cond_init(&p->done, NULL);
+    atomic_init(&p->generation, 0);
+    atomic_init(&p->sleeping, 0);
+    atomic_init(&p->stop, false);
+    atomic_init(&p->next, 0);
+    atomic_init(&p->active, 0);
     for (int i = 0; i < nthreads - 1; i++) {
         if (pthread_create(&p->threads[i], NULL, worker, p) != 0) break;
         p->nthreads++;
@@ -76,14 +105,13 @@ void tfci_pool_free(tfci_pool *p)
 {
     if (!p) return;
     pthread_mutex_lock(&p->mu);
-    p->stop = true;
+    atomic_store(&p->stop, true);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->nthreads; i++) pthread_join(p->threads[i], NULL);
     pthread_mutex_destroy(&p->job_lock);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->wake);
-    pthread_cond_destroy(&p->done);
     free(p->threads);
     free(p);
 }
@@ -101,20 +129,23 @@ void tfci_parallel_for(tfci_pool *p, int64_t n, int64_t grain, tfci_range_fn fn,
     int parts = p->nthreads + 1;
     int64_t chunk = (n + parts - 1) / parts;
     if (chunk < grain) chunk = grain;
-    pthread_mutex_lock(&p->mu);
     p->fn = fn;
     p->arg = arg;
     p->n = n;
     p->chunk = chunk;
     atomic_store(&p->next, 0);
-    p->active = p->nthreads;
-    p->generation++;
-    pthread_cond_broadcast(&p->wake);
-    pthread_mutex_unlock(&p->mu);
+    atomic_store(&p->active, p->nthreads);
+    atomic_fetch_add(&p->generation, 1); /* publishes the job (seq_cst) */
+    if (atomic_load(&p->sleeping) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mu);
+    }
     run_chunks(p);
-    pthread_mutex_lock(&p->mu);
-    while (p->active > 0) pthread_cond_wait(&p->done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    for (unsigned spins = 0; atomic_load_explicit(&p->active, memory_order_acquire) > 0; spins++) {
+        if (spins < 100000) cpu_relax();
+        else sched_yield();
+    }
     pthread_mutex_unlock(&p->job_lock);
 }
 

@@ -225,9 +225,10 @@ TFC_API tfc_code tfc_session_new(tfc_graph *g, const tfc_session_options *opts, 
     s->graph = g;
     s->num_threads = threads;
     s->pool = tfci_pool_new(threads);
-    /* OpenBLAS gets the same budget: its threads run only inside GEMM calls,
-     * when ours are idle, so the two never oversubscribe the cores. */
-    openblas_set_num_threads(threads);
+    /* OpenBLAS runs single-threaded: MatMul splits big products across this
+     * session's threads itself, so one pool, never two, competes for the cores
+     * (two pools of spinning threads on two cores slow both by 2-3x). */
+    openblas_set_num_threads(1);
     pthread_mutex_init(&s->mu, NULL);
     *out = s;
     return TFC_OK;
