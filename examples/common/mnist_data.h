@@ -26,6 +26,10 @@ void mnist_free(mnist_split *s);
 void mnist_batch(const mnist_split *s, const int64_t *order, int64_t from, int64_t count, float *x, float *y_onehot,
                  int32_t *y_label);
 
+/* The same with the images as bytes (count x 784), for graphs that scale them. */
+void mnist_batch_bytes(const mnist_split *s, const int64_t *order, int64_t from, int64_t count, uint8_t *x,
+                       float *y_onehot, int32_t *y_label);
+
 /* Seeded Fisher-Yates shuffle of 0..n-1 (splitmix64). */
 void mnist_shuffle(int64_t *order, int64_t n, uint64_t *state);
 uint64_t mnist_rand(uint64_t *state);

@@ -30,13 +30,16 @@ int softmax_recipe_run(const mnist_split *train, const mnist_split *test, int st
     tfc_session *s = NULL;
     tfc_optimizer *opt = NULL;
     tfc_tensor *xb = NULL, *yb = NULL, *xt = NULL, *yt = NULL;
-    float *xbuf = malloc(BATCH * 784 * sizeof(float)), *ybuf = malloc(BATCH * 10 * sizeof(float));
+    uint8_t *xbuf = malloc(BATCH * 784);
+    float *ybuf = malloc(BATCH * 10 * sizeof(float));
     int64_t *order = malloc((size_t)train->n * sizeof *order);
     if (!xbuf || !ybuf || !order) goto fail;
 
     CHECK(tfc_graph_new(&g));
     int64_t xdims[2] = {-1, 784}, ydims[2] = {-1, 10}, wdims[2] = {784, 10}, bdims[1] = {10};
-    tfc_output x = tfc_placeholder(g, TFC_FLOAT, xdims, 2, "x");
+    /* images are fed as bytes and scaled to [0, 1] in the graph */
+    tfc_output pixels = tfc_placeholder(g, TFC_UINT8, xdims, 2, "pixels");
+    tfc_output x = tfc_mul(g, tfc_cast(g, pixels, TFC_FLOAT, NULL), tfc_const_float(g, 1.0f / 255.0f, NULL), "x");
     tfc_output y_ = tfc_placeholder(g, TFC_FLOAT, ydims, 2, "y_");
     tfc_output W = tfc_variable(g, tfc_zeros(g, TFC_FLOAT, wdims, 2, NULL), "W");
     tfc_output b = tfc_variable(g, tfc_zeros(g, TFC_FLOAT, bdims, 1, NULL), "b");
@@ -61,9 +64,9 @@ int softmax_recipe_run(const mnist_split *train, const mnist_split *test, int st
     CHECK(tfc_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1));
 
     int64_t bx[2] = {BATCH, 784}, by[2] = {BATCH, 10};
-    CHECK(tfc_tensor_new_borrowed(TFC_FLOAT, bx, 2, xbuf, BATCH * 784 * sizeof(float), NULL, NULL, &xb));
+    CHECK(tfc_tensor_new_borrowed(TFC_UINT8, bx, 2, xbuf, BATCH * 784, NULL, NULL, &xb));
     CHECK(tfc_tensor_new_borrowed(TFC_FLOAT, by, 2, ybuf, BATCH * 10 * sizeof(float), NULL, NULL, &yb));
-    tfc_output feeds[2] = {x, y_};
+    tfc_output feeds[2] = {pixels, y_};
     tfc_tensor *vals[2] = {xb, yb};
     uint64_t rng = seed;
     int64_t pos = train->n; /* forces a shuffle before the first batch */
@@ -73,7 +76,7 @@ int softmax_recipe_run(const mnist_split *train, const mnist_split *test, int st
             mnist_shuffle(order, train->n, &rng);
             pos = 0;
         }
-        mnist_batch(train, order, pos, BATCH, xbuf, ybuf, NULL);
+        mnist_batch_bytes(train, order, pos, BATCH, xbuf, ybuf, NULL);
         pos += BATCH;
         CHECK(tfc_session_run(s, feeds, vals, 2, NULL, NULL, 0, &train_op, 1));
     }
@@ -85,8 +88,7 @@ int softmax_recipe_run(const mnist_split *train, const mnist_split *test, int st
     tfc_tensor_free(loss);
 
     int64_t tx[2] = {test->n, 784}, ty[2] = {test->n, 10};
-    CHECK(tfc_tensor_new_borrowed(TFC_FLOAT, tx, 2, test->images, (size_t)test->n * 784 * sizeof(float), NULL, NULL,
-                                  &xt));
+    CHECK(tfc_tensor_new_borrowed(TFC_UINT8, tx, 2, test->pixels, (size_t)test->n * 784, NULL, NULL, &xt));
     CHECK(tfc_tensor_new_borrowed(TFC_FLOAT, ty, 2, test->onehot, (size_t)test->n * 10 * sizeof(float), NULL, NULL,
                                   &yt));
     tfc_tensor *tvals[2] = {xt, yt}, *acc = NULL;

@@ -11,7 +11,7 @@ typedef struct softmax_result {
     double final_loss;
 } softmax_result;
 
-/* x [None,784] -> softmax(xW + b), W [784,10] and b [10] zeros, mean
+/* x [None,784] (bytes fed, scaled to [0, 1] in the graph) -> softmax(xW + b), W [784,10] and b [10] zeros, mean
  * cross-entropy, gradient descent at 0.5, `steps` batches of 100 from a
  * shuffle of the training set seeded with `seed` (reshuffled every epoch).
  * threads 0 = all cores. Returns 0 on success. */

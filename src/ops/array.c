@@ -1372,13 +1372,13 @@ static inline int64_t f_to_i64(double v)
 
 #define CAST_LOOP(ST, DT, CVT, LOAD)                                                                               \
     do {                                                                                                           \
-        const ST *s = x->data;                                                                                     \
-        DT *d = y->data;                                                                                           \
+        const ST *s = (const ST *)j->x->data + b;                                                                  \
+        DT *d = (DT *)j->y->data + b;                                                                              \
         for (int64_t i = 0; i < n; i++) d[i] = (DT)CVT(LOAD(s[i]));                                                \
     } while (0)
 
 #define CAST_FROM(ST, LOAD)                                                                                        \
-    switch (dst) {                                                                                                 \
+    switch (j->dst) {                                                                                              \
     case TFC_FLOAT: CAST_LOOP(ST, float, CVT_F32, LOAD); break;                                                   \
     case TFC_DOUBLE: CAST_LOOP(ST, double, CVT_F64, LOAD); break;                                                 \
     case TFC_INT8: CAST_LOOP(ST, int8_t, CVT_I8, LOAD); break;                                                    \
@@ -1387,8 +1387,33 @@ static inline int64_t f_to_i64(double v)
     case TFC_INT32: CAST_LOOP(ST, int32_t, CVT_I32, LOAD); break;                                                 \
     case TFC_INT64: CAST_LOOP(ST, int64_t, CVT_I64, LOAD); break;                                                 \
     case TFC_BOOL: CAST_LOOP(ST, uint8_t, CVT_BOOL, LOAD); break;                                                 \
-    default: return tfci_kctx_error(k, TFC_UNIMPLEMENTED, "cannot cast to %s", tfc_dtype_name(dst));             \
+    default: break;                                                                                                \
     }
+
+typedef struct cast_job {
+    const tfc_tensor *x;
+    tfc_tensor *y;
+    tfc_dtype dst;
+} cast_job;
+
+static void cast_range(void *arg, int64_t b, int64_t e)
+{
+    const cast_job *j = arg;
+    int64_t n = e - b;
+    switch (j->x->dtype) {
+    case TFC_FLOAT: CAST_FROM(float, LD) break;
+    case TFC_DOUBLE: CAST_FROM(double, LD) break;
+    case TFC_INT8: CAST_FROM(int8_t, LD) break;
+    case TFC_UINT8: CAST_FROM(uint8_t, LD) break;
+    case TFC_INT16: CAST_FROM(int16_t, LD) break;
+    case TFC_INT32: CAST_FROM(int32_t, LD) break;
+    case TFC_INT64: CAST_FROM(int64_t, LD) break;
+    case TFC_BOOL: CAST_FROM(uint8_t, LD_BOOL) break;
+    default: break;
+    }
+}
+#undef CAST_FROM
+#undef CAST_LOOP
 
 static tfc_code k_cast(tfci_kctx *k)
 {
@@ -1398,24 +1423,14 @@ static tfc_code k_cast(tfci_kctx *k)
         tfci_kctx_forward(k, 0, 0);
         return TFC_OK;
     }
+    if (!castable(x->dtype)) return tfci_kctx_error(k, TFC_UNIMPLEMENTED, "cannot cast from %s", tfc_dtype_name(x->dtype));
+    if (!castable(dst)) return tfci_kctx_error(k, TFC_UNIMPLEMENTED, "cannot cast to %s", tfc_dtype_name(dst));
     tfc_tensor *y = tfci_kctx_output(k, 0, dst, x->dims, x->rank);
     if (!y) return TFC_RESOURCE_EXHAUSTED;
-    int64_t n = x->n;
-    switch (x->dtype) {
-    case TFC_FLOAT: CAST_FROM(float, LD) break;
-    case TFC_DOUBLE: CAST_FROM(double, LD) break;
-    case TFC_INT8: CAST_FROM(int8_t, LD) break;
-    case TFC_UINT8: CAST_FROM(uint8_t, LD) break;
-    case TFC_INT16: CAST_FROM(int16_t, LD) break;
-    case TFC_INT32: CAST_FROM(int32_t, LD) break;
-    case TFC_INT64: CAST_FROM(int64_t, LD) break;
-    case TFC_BOOL: CAST_FROM(uint8_t, LD_BOOL) break;
-    default: return tfci_kctx_error(k, TFC_UNIMPLEMENTED, "cannot cast from %s", tfc_dtype_name(x->dtype));
-    }
+    cast_job job = {x, y, dst};
+    tfci_parallel_for(tfci_kctx_pool(k), x->n, 32768, cast_range, &job);
     return TFC_OK;
 }
-#undef CAST_FROM
-#undef CAST_LOOP
 
 static tfc_code g_cast(tfci_grad_ctx *gc)
 {
