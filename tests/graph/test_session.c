@@ -174,6 +174,82 @@ static void test_concurrent_runs(void)
     tfc_graph_free(g);
 }
 
+/* A small MLP run from 8 threads at once must give exactly the sequential results. */
+typedef struct {
+    tfc_session *s;
+    tfc_output x, y;
+    const float *expected; /* 16 inputs x 3 outputs */
+    int ok;
+} mlp_arg;
+
+static void fill_input(float *v, int i)
+{
+    for (int k = 0; k < 64; k++) v[k] = (float)((i * 31 + k * 7) % 17) / 17.0f - 0.5f;
+}
+
+static void *mlp_worker(void *p)
+{
+    mlp_arg *a = p;
+    a->ok = 1;
+    for (int rep = 0; rep < 50; rep++)
+        for (int i = 0; i < 16; i++) {
+            float in[64];
+            fill_input(in, i);
+            int64_t d[2] = {1, 64};
+            tfc_tensor *xv = NULL, *out = NULL;
+            if (tfc_tensor_new(TFC_FLOAT, d, 2, in, sizeof in, &xv) ||
+                tfc_session_run(a->s, &a->x, &xv, 1, &a->y, &out, 1, NULL, 0) ||
+                memcmp(tfc_tensor_data(out), a->expected + i * 3, 3 * sizeof(float)) != 0)
+                a->ok = 0;
+            tfc_tensor_free(out);
+            tfc_tensor_free(xv);
+        }
+    return NULL;
+}
+
+static void test_concurrent_mlp_matches_sequential(void)
+{
+    tfc_graph *g;
+    TFCT_OK(tfc_graph_new(&g));
+    tfc_graph_set_seed(g, 7);
+    int64_t xd[2] = {-1, 64}, w1[2] = {64, 32}, b1[1] = {32}, w2[2] = {32, 3};
+    tfc_output x = tfc_placeholder(g, TFC_FLOAT, xd, 2, "x");
+    tfc_output W1 = tfc_variable(g, tfc_glorot_uniform(g, TFC_FLOAT, w1, 2, 0, NULL), "W1");
+    tfc_output B1 = tfc_variable(g, tfc_random_normal(g, TFC_FLOAT, b1, 1, 0.0, 0.1, 0, NULL), "B1");
+    tfc_output W2 = tfc_variable(g, tfc_glorot_uniform(g, TFC_FLOAT, w2, 2, 0, NULL), "W2");
+    tfc_output h = tfc_relu(g, tfc_bias_add(g, tfc_matmul(g, x, W1, false, false, NULL), B1, NULL), NULL);
+    tfc_output y = tfc_softmax(g, tfc_matmul(g, h, W2, false, false, NULL), "y");
+    tfc_op *init = tfc_global_variables_initializer(g);
+    TFCT_GRAPH_OK(g);
+    tfc_session *s;
+    TFCT_OK(tfc_session_new(g, NULL, &s));
+    TFCT_OK(tfc_session_run(s, NULL, NULL, 0, NULL, NULL, 0, &init, 1));
+    float expected[16 * 3];
+    for (int i = 0; i < 16; i++) {
+        float in[64];
+        fill_input(in, i);
+        int64_t d[2] = {1, 64};
+        tfc_tensor *xv = tfct_f32(in, d, 2), *out = NULL;
+        TFCT_OK(tfc_session_run(s, &x, &xv, 1, &y, &out, 1, NULL, 0));
+        memcpy(expected + i * 3, tfc_tensor_data(out), 3 * sizeof(float));
+        TFCT_NEAR(expected[i * 3] + expected[i * 3 + 1] + expected[i * 3 + 2], 1.0, 1e-5);
+        tfc_tensor_free(out);
+        tfc_tensor_free(xv);
+    }
+    pthread_t th[8];
+    mlp_arg args[8];
+    for (int i = 0; i < 8; i++) {
+        args[i] = (mlp_arg){s, x, y, expected, 0};
+        pthread_create(&th[i], NULL, mlp_worker, &args[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        CU_ASSERT_TRUE(args[i].ok);
+    }
+    tfc_session_free(s);
+    tfc_graph_free(g);
+}
+
 int main(void)
 {
     static const tfct_case cases[] = {
@@ -182,6 +258,7 @@ int main(void)
         {"run errors", test_run_errors},
         {"placeholder with default, feeding any output", test_placeholder_with_default_and_feeding_any_output},
         {"concurrent runs", test_concurrent_runs},
+        {"8 threads running an MLP match sequential runs", test_concurrent_mlp_matches_sequential},
         {NULL, NULL},
     };
     return tfct_main("session", cases);
