@@ -817,9 +817,7 @@ static tfc_code k_bias_add_grad(tfci_kctx *k)
 TINY_MATMUL(tiny_matmul_f32, float)
 TINY_MATMUL(tiny_matmul_f64, double)
 
-/* Rows (or columns) of C per work item, and the multiply-adds below which a
- * product is not worth splitting across threads. */
-#define GEMM_BLOCK 32
+/* Multiply-adds below which a product is not worth splitting across threads. */
 #define GEMM_MIN_WORK (1 << 18)
 
 typedef struct gemm_job {
@@ -828,14 +826,16 @@ typedef struct gemm_job {
     const void *a, *b;
     void *c;
     bool by_rows;
+    int block; /* rows (or columns) of C per work item */
 } gemm_job;
 
-/* C[rows or columns b*GEMM_BLOCK .. e*GEMM_BLOCK) by one BLAS call. */
+/* C[rows or columns b*block .. e*block) by one BLAS call. */
 static void gemm_range(void *arg, int64_t b, int64_t e)
 {
     const gemm_job *j = arg;
     int lim = j->by_rows ? j->m : j->n;
-    int lo = (int)(b * GEMM_BLOCK), hi = e * GEMM_BLOCK < lim ? (int)(e * GEMM_BLOCK) : lim;
+    int64_t lo64 = b * j->block, hi64 = e * j->block;
+    int lo = (int)lo64, hi = hi64 < lim ? (int)hi64 : lim;
     int cnt = hi - lo;
     enum CBLAS_TRANSPOSE tra = j->ta ? CblasTrans : CblasNoTrans, trb = j->tb ? CblasTrans : CblasNoTrans;
     size_t es = j->is32 ? sizeof(float) : sizeof(double);
@@ -911,13 +911,16 @@ static tfc_code k_matmul(tfci_kctx *k)
         if (is32) cblas_sgemv(CblasRowMajor, t, rows, cols, 1.0f, a->data, lda, b->data, 1, 0.0f, c->data, 1);
         else cblas_dgemv(CblasRowMajor, t, rows, cols, 1.0, a->data, lda, b->data, 1, 0.0, c->data, 1);
     } else {
-        gemm_job job = {is32, ta, tb, im, in, ik, lda, ldb, a->data, b->data, c->data, m >= n};
-        /* OpenBLAS runs single-threaded (see session.c); big products are split
-         * into blocks of C's rows (or columns) across the session's threads */
-        int64_t blocks = m >= n ? (m + GEMM_BLOCK - 1) / GEMM_BLOCK : (n + GEMM_BLOCK - 1) / GEMM_BLOCK;
-        int64_t per_block = GEMM_BLOCK * K * (m >= n ? n : m);
-        int64_t grain = per_block >= GEMM_MIN_WORK ? 1 : GEMM_MIN_WORK / (per_block ? per_block : 1);
-        tfci_parallel_for(tfci_kctx_pool(k), blocks, grain, gemm_range, &job);
+        /* OpenBLAS runs single-threaded (see session.c); a big product is split
+         * into equal bands of C's rows (or columns), one per thread, rounded to
+         * 8 so the BLAS micro-kernels keep full tiles */
+        tfci_pool *pool = tfci_kctx_pool(k);
+        int64_t parts = m * n * K >= 2 * GEMM_MIN_WORK ? tfci_pool_size(pool) : 1;
+        int64_t span = m >= n ? m : n;
+        int64_t block = (span + parts - 1) / parts;
+        block = (block + 7) & ~(int64_t)7;
+        gemm_job job = {is32, ta, tb, im, in, ik, lda, ldb, a->data, b->data, c->data, m >= n, (int)block};
+        tfci_parallel_for(parts > 1 ? pool : NULL, (span + block - 1) / block, 1, gemm_range, &job);
     }
     return TFC_OK;
 }
