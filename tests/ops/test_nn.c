@@ -149,7 +149,9 @@ static void test_matmul_values(void)
 static void test_matmul_paths(void)
 {
     static const int shapes[][3] = {{2, 3, 4}, {1, 50, 40}, {1, 784, 256}, {30, 17, 1}, {1, 5, 1}, {7, 9, 11},
-                                    {33, 65, 17}, {64, 128, 10}, {3, 0, 4}, {0, 3, 4}, {4, 3, 0}, {1, 1, 600}};
+                                    {33, 65, 17}, {64, 128, 10}, {3, 0, 4}, {0, 3, 4}, {4, 3, 0}, {1, 1, 600},
+                                    /* skinny blocks with edges, and products split across threads */
+                                    {37, 100, 13}, {100, 784, 10}, {100, 300, 256}, {20, 300, 600}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         int m = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
         double *a = malloc(sizeof(double) * (size_t)(m * k + 1)), *b = malloc(sizeof(double) * (size_t)(k * n + 1));
