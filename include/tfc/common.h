@@ -79,6 +79,10 @@ TFC_API const char *tfc_dtype_name(tfc_dtype dtype);
 /* Bytes per element (the element struct for TFC_STRING); 0 for an invalid dtype. */
 TFC_API size_t tfc_dtype_size(tfc_dtype dtype);
 
+/* Releases a string the library returned as the caller's (saved checkpoint
+ * paths and the like). NULL is ignored. */
+TFC_API void tfc_string_free(char *s);
+
 /* Logging: the library never prints. Messages go to this callback (NULL to
  * silence, the default). Process-wide; set it before other threads use tfc. */
 typedef enum tfc_log_level { TFC_LOG_DEBUG = 0, TFC_LOG_INFO = 1, TFC_LOG_WARNING = 2, TFC_LOG_ERROR = 3 } tfc_log_level;

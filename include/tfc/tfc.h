@@ -15,5 +15,7 @@
 #include "ops_sparse.h"
 #include "train.h"
 #include "idx.h"
+#include "saver.h"
+#include "summary.h"
 
 #endif

@@ -1,5 +1,6 @@
 /* Per-thread error messages, status names and the logging callback. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
@@ -66,3 +67,5 @@ TFC_API const char *tfc_code_name(tfc_code code)
 
 TFC_API const char *tfc_version(void) { return TFC_VERSION_STRING; }
 TFC_API int tfc_version_number(void) { return TFC_VERSION_NUMBER; }
+
+TFC_API void tfc_string_free(char *s) { free(s); }

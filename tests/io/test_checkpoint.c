@@ -268,6 +268,51 @@ static void test_roundtrip_all_dtypes(void)
     free(dir);
 }
 
+/* Big enough (over 8 MB) to be compressed and checksummed on worker
+ * threads: entries must still come out in order with the right values. */
+static void test_roundtrip_parallel(void)
+{
+    enum { NBIG = 7, VALS = 500000 };
+    tfc_tensor *t[NBIG];
+    const char *names[NBIG] = {"a", "b", "c", "d", "e", "f", "g"};
+    int64_t d[1] = {VALS};
+    float *v = malloc(sizeof(float) * VALS);
+    uint64_t s = 7;
+    for (int k = 0; k < NBIG; k++) {
+        for (int i = 0; i < VALS; i++) {
+            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+            /* Even tensors compress (a constant with a few changes), odd ones do not. */
+            uint32_t bits = (uint32_t)(s >> 32);
+            if (k % 2) memcpy(&v[i], &bits, 4);
+            else v[i] = i % 101 == 0 ? (float)k : 0.1f;
+        }
+        t[k] = mk(TFC_FLOAT, d, 1, v, sizeof(float) * VALS);
+    }
+    free(v);
+    char *dir = temp_dir();
+    char *path = join(dir, "big.tfc");
+    TFCT_OK(tfci_ckpt_write(path, names, (const tfc_tensor *const *)t, NBIG));
+    struct stat st;
+    stat(path, &st);
+    /* Three incompressible tensors of 2 MB, four small compressed ones. */
+    CU_ASSERT(st.st_size > 3 * 2000000 && st.st_size < 3 * 2000000 + 400000);
+    tfci_ckpt *c;
+    TFCT_OK(tfci_ckpt_open(path, &c));
+    CU_ASSERT_EQUAL(tfci_ckpt_count(c), NBIG);
+    for (int k = 0; k < NBIG; k++) {
+        CU_ASSERT_STRING_EQUAL(tfci_ckpt_name(c, k), names[k]);
+        tfc_tensor *got;
+        TFCT_OK(tfci_ckpt_get(c, names[k], &got));
+        CU_ASSERT(same_tensor(got, t[k]));
+        tfc_tensor_free(got);
+    }
+    tfci_ckpt_close(c);
+    for (int k = 0; k < NBIG; k++) tfc_tensor_free(t[k]);
+    rm_rf(dir);
+    free(path);
+    free(dir);
+}
+
 /* ---- atomic files ---- */
 
 static void test_atomic_write(void)
@@ -635,6 +680,23 @@ static void test_max_to_keep_and_latest(void)
     CU_ASSERT_PTR_NULL(latest);
     TFCT_ERR_HAS("no checkpoint in");
     CU_ASSERT_EQUAL(tfc_saver_latest("/nonexistent/tfc", &latest), TFC_NOT_FOUND);
+
+    /* Without a state file the kept list is rebuilt from the directory:
+     * the series' files by step, so max_to_keep still holds. */
+    char *again = join(dir, "again"), *pre3 = join(again, "m");
+    for (int step = 1; step <= 2; step++) TFCT_OK(tfc_saver_save(sv, m.s, pre3, step, NULL));
+    char *st3 = join(again, "checkpoint");
+    unlink(st3);
+    TFCT_OK(tfc_saver_save(sv, m.s, pre3, 3, NULL));
+    CU_ASSERT_EQUAL(count_files(again, ".tfc"), 2);
+    text = (char *)slurp(st3, &size);
+    CU_ASSERT_STRING_EQUAL(text, "model_checkpoint_path: \"m-3.tfc\"\n"
+                                 "all_model_checkpoint_paths: \"m-2.tfc\"\n"
+                                 "all_model_checkpoint_paths: \"m-3.tfc\"\n");
+    free(text);
+    free(st3);
+    free(pre3);
+    free(again);
 
     /* max_to_keep 0 keeps everything. */
     o.max_to_keep = 0;
@@ -1222,11 +1284,14 @@ static int set_generation(crash_model *m, int64_t gen)
     return rc ? -1 : 0;
 }
 
-/* The child: save generation after generation until killed. */
-static void crash_child(const char *prefix, int64_t first_gen)
+/* The child: save generation after generation until killed. It says when
+ * it is ready, so the random delay is spent saving, not starting up. */
+static void crash_child(const char *prefix, int64_t first_gen, int ready_fd)
 {
     crash_model m;
     if (crash_model_new(&m)) _exit(2);
+    if (write(ready_fd, "r", 1) != 1) _exit(4);
+    close(ready_fd);
     for (int64_t gen = first_gen;; gen++) {
         if (set_generation(&m, gen) || tfc_saver_save(m.sv, m.s, prefix, gen, NULL)) {
             fprintf(stderr, "crash child: %s\n", tfc_last_error());
@@ -1277,9 +1342,18 @@ static void test_crash_while_saving(void)
     int64_t gen = 0, advanced = 0;
     for (int round = 0; round < CRASH_ROUNDS; round++) {
         fflush(NULL);
+        int ready[2];
+        CU_ASSERT_FATAL(pipe(ready) == 0);
         pid_t child = fork();
         CU_ASSERT_FATAL(child >= 0);
-        if (child == 0) crash_child(prefix, gen + 1);
+        if (child == 0) {
+            close(ready[0]);
+            crash_child(prefix, gen + 1, ready[1]);
+        }
+        close(ready[1]);
+        char byte;
+        CU_ASSERT(read(ready[0], &byte, 1) == 1);
+        close(ready[0]);
         usleep((useconds_t)(rand() % 30001));
         kill(child, SIGKILL);
         int status;
@@ -1303,8 +1377,9 @@ static void test_crash_while_saving(void)
         if (ckpts > 5) fprintf(stderr, "\nround %d: %d checkpoint files\n", round, ckpts);
         CU_ASSERT(ckpts <= 5);
     }
-    /* Most rounds got at least one save through. */
-    CU_ASSERT(advanced >= CRASH_ROUNDS / 4);
+    /* Rounds did get saves through (typically most of them; the bound is
+     * loose so a loaded machine does not fail the test). */
+    CU_ASSERT(advanced >= CRASH_ROUNDS / 10);
     /* The state file never lists more than max_to_keep; the next save
      * removes the killed children's temporary files. */
     CU_ASSERT_EQUAL(set_generation(&m, gen + 1), 0);
@@ -1329,6 +1404,7 @@ int main(void)
 {
     static const tfct_case cases[] = {
         {"roundtrip_all_dtypes", test_roundtrip_all_dtypes},
+        {"roundtrip_parallel", test_roundtrip_parallel},
         {"atomic_write", test_atomic_write},
         {"saver_end_to_end", test_saver_end_to_end},
         {"max_to_keep_and_latest", test_max_to_keep_and_latest},
