@@ -1,20 +1,23 @@
 #!/bin/sh
-# Builds the IDX fuzz target with clang + libFuzzer + ASan + UBSan and runs it.
+# Builds every fuzz target (fuzz/fuzz_*.c: IDX files, graphs, exported models,
+# checkpoints, event files) with clang + libFuzzer + ASan + UBSan and runs each.
 #
-#   fuzz/build.sh [SECONDS]        default 30; 0 = build only
+#   fuzz/build.sh [SECONDS [TARGET...]]   SECONDS per target, default 30; 0 = build only
 #
 # Environment: FUZZ_OUT (build/work directory, default build-fuzz in the source
 # tree), FUZZ_JOBS (parallel compiles, default nproc), CC (default clang).
 # The library sources are compiled straight from the list in src/meson.build,
 # instrumented for coverage, so the build does not depend on a meson build dir.
-# The seed corpus (a few valid small IDX files, plain and gzip) is regenerated
-# each run; inputs libFuzzer finds go to $FUZZ_OUT/corpus and are kept between
-# runs; a crash leaves $FUZZ_OUT/crash-* and makes this script fail.
+# The IDX seed corpus (a few valid small files, plain and gzip) is regenerated
+# each run; other targets start from their own corpus directory. Inputs
+# libFuzzer finds go to $FUZZ_OUT/corpus-TARGET and are kept between runs; a
+# crash leaves $FUZZ_OUT/crash-* and makes this script fail.
 # Exits 77 (meson's "skipped") when clang or libFuzzer is unavailable.
 set -eu
 
 seconds=${1:-30}
-case $seconds in *[!0-9]*|'') echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
+case $seconds in *[!0-9]*|'') echo "usage: $0 [SECONDS [TARGET...]]" >&2; exit 2 ;; esac
+[ $# -gt 0 ] && shift
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_OUT:-$root/build-fuzz}
@@ -71,7 +74,7 @@ if [ -n "$protos" ]; then
 fi
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-cflags="-std=c11 -g -O1 -D_GNU_SOURCE -DTFC_BUILDING_LIBRARY -I$root/include $blas_cflags $extra_cflags $san"
+cflags="-std=c11 -g -O1 -D_GNU_SOURCE -DTFC_BUILDING_LIBRARY -I$root/include -I$root/src $blas_cflags $extra_cflags $san"
 cflags="$cflags -fno-omit-frame-pointer"
 
 echo "fuzz/build.sh: compiling $(echo "$sources" | wc -w) library sources with $cc"
@@ -85,10 +88,12 @@ for f in $sources; do printf '%s %s\n' "$f" "$out/obj/$(objname "$f")"; done |
     FUZZ_CC="$cc" FUZZ_CFLAGS="$cflags" xargs -P "$jobs" -n 2 sh -c \
         'exec $FUZZ_CC $FUZZ_CFLAGS -fsanitize=fuzzer-no-link -c "$1" -o "$2"' _
 
-# shellcheck disable=SC2086
-"$cc" $cflags -fsanitize=fuzzer "$root/fuzz/fuzz_idx.c" $objs -o "$out/fuzz_idx" $blas_libs $extra_libs \
-    -lz -lm -lpthread
-echo "fuzz/build.sh: built $out/fuzz_idx"
+targets=${*:-$(for f in "$root"/fuzz/fuzz_*.c; do basename "$f" .c; done)}
+for t in $targets; do
+    # shellcheck disable=SC2086
+    "$cc" $cflags -fsanitize=fuzzer "$root/fuzz/$t.c" $objs -o "$out/$t" $blas_libs $extra_libs -lz -lm -lpthread
+    echo "fuzz/build.sh: built $out/$t"
+done
 
 # Seeds: hand-written valid files, one per element type, and gzip copies.
 # shellcheck disable=SC2059 # the escapes in the format are the point
@@ -108,9 +113,20 @@ if command -v gzip >/dev/null 2>&1; then
 fi
 
 [ "$seconds" -gt 0 ] || exit 0
-echo "fuzz/build.sh: fuzzing for $seconds s (corpus $out/corpus, seeds $out/seeds)"
 cd "$out"
-# -rss_limit_mb: the reader caps buffers at what the input provides, so any
-# large allocation is itself a bug worth a report.
-exec ./fuzz_idx -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=256 \
-    -print_final_stats=1 -artifact_prefix="$out/" "$out/corpus" "$out/seeds"
+for t in $targets; do
+    mkdir -p "corpus-$t"
+    seeds=
+    [ "$t" = fuzz_idx ] && seeds="$out/seeds"
+    if grep -q TFC_FUZZ_WRITE_SEEDS "$root/fuzz/$t.c"; then # targets that can write their own seeds
+        mkdir -p "seeds-$t"
+        TFC_FUZZ_WRITE_SEEDS="$out/seeds-$t" ./"$t" -runs=0 >/dev/null 2>&1 || true
+        seeds="$out/seeds-$t"
+    fi
+    echo "fuzz/build.sh: fuzzing $t for $seconds s"
+    # -rss_limit_mb / -malloc_limit_mb: readers cap buffers at what the input
+    # provides, so any large allocation is itself a bug worth a report.
+    # shellcheck disable=SC2086
+    ./"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=256 \
+        -print_final_stats=1 -artifact_prefix="$out/$t-" "corpus-$t" $seeds
+done

@@ -15,6 +15,8 @@
 #include "ops_sparse.h"
 #include "train.h"
 #include "idx.h"
+#include "graph_def.h"
+#include "saved_model.h"
 #include "saver.h"
 #include "summary.h"
 

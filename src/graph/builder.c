@@ -202,6 +202,8 @@ TFC_API void tfc_op_builder_set_attr_type_list(tfc_op_builder *b, const char *na
 }
 TFC_API void tfc_op_builder_set_attr_string_list(tfc_op_builder *b, const char *name, const char *const *v, int n)
 {
+    /* after an earlier error set_list keeps no copy: the caller's pointers must not be freed */
+    if (!b || b->err) return;
     set_list(b, name, TFCI_ATTR_STRING_LIST, v, n, sizeof *v);
     if (!b || b->err || !b->nattrs) return;
     tfci_attr *a = &b->attrs[b->nattrs - 1];

@@ -73,9 +73,9 @@ static every_graph build_every_op(void)
 
     TFCT_OK(tfc_graph_push_name_scope(g, "dense"));
     tfc_output h = tfc_bias_add(g, tfc_matmul(g, x, w, false, false, NULL), b, "h");
-    tfc_output acts[7] = {tfc_relu(g, h, NULL),        tfc_relu6(g, h, NULL),   tfc_elu(g, h, NULL),
-                          tfc_leaky_relu(g, h, 0.2f, NULL), tfc_softplus(g, h, NULL), tfc_sigmoid(g, h, NULL),
-                          tfc_tanh(g, h, NULL)};
+    tfc_output acts[7] = {
+        tfc_relu(g, h, NULL),     tfc_relu6(g, h, NULL),   tfc_elu(g, h, NULL), tfc_leaky_relu(g, h, 0.2f, NULL),
+        tfc_softplus(g, h, NULL), tfc_sigmoid(g, h, NULL), tfc_tanh(g, h, NULL)};
     tfc_output s = tfc_add_n(g, acts, 7, "s");
     TFCT_OK(tfc_graph_pop_name_scope(g));
     tfc_output sm = tfc_softmax(g, s, NULL), lsm = tfc_log_softmax(g, s, NULL);
@@ -106,17 +106,17 @@ static every_graph build_every_op(void)
         tfc_log1p(g, tfc_abs(g, s, NULL), NULL),
     };
     int nmath = (int)(sizeof math / sizeof math[0]);
-    tfc_output cond = tfc_logical_or(
-        g, tfc_logical_and(g, tfc_greater(g, s, u, NULL), tfc_not_equal(g, s, u, NULL), NULL),
-        tfc_logical_not(g,
-                        tfc_logical_or(g, tfc_less(g, s, r, NULL),
-                                       tfc_logical_or(g, tfc_less_equal(g, s, u, NULL),
-                                                      tfc_logical_or(g, tfc_greater_equal(g, u, r, NULL),
-                                                                     tfc_equal(g, s, u, NULL), NULL),
+    tfc_output cond =
+        tfc_logical_or(g, tfc_logical_and(g, tfc_greater(g, s, u, NULL), tfc_not_equal(g, s, u, NULL), NULL),
+                       tfc_logical_not(g,
+                                       tfc_logical_or(g, tfc_less(g, s, r, NULL),
+                                                      tfc_logical_or(g, tfc_less_equal(g, s, u, NULL),
+                                                                     tfc_logical_or(g, tfc_greater_equal(g, u, r, NULL),
+                                                                                    tfc_equal(g, s, u, NULL), NULL),
+                                                                     NULL),
                                                       NULL),
                                        NULL),
-                        NULL),
-        "cond");
+                       "cond");
     tfc_output sel = tfc_select(g, cond, s, u, "sel");
 
     /* reductions */
@@ -183,10 +183,10 @@ static every_graph build_every_op(void)
     sss[4] = build_op(g, "SparseSegmentMeanWithNumSegments", NULL, ssw_in, 4);
     sss[5] = build_op(g, "SparseSegmentSqrtNWithNumSegments", NULL, ssw_in, 4);
     int64_t first_col_b[2] = {0, 0}, first_col_s[2] = {4, 1};
-    tfc_output weights = tfc_reshape(g, tfc_sigmoid(g, tfc_slice(g, x, first_col_b, first_col_s, 2, NULL), NULL), d4,
-                                     1, "weights");
-    tfc_output els = tfc_embedding_lookup_sparse(g, emb2, ids, ci32(g, eseg, 4), weights, nseg, TFC_COMBINER_MEAN,
-                                                 "els");
+    tfc_output weights =
+        tfc_reshape(g, tfc_sigmoid(g, tfc_slice(g, x, first_col_b, first_col_s, 2, NULL), NULL), d4, 1, "weights");
+    tfc_output els =
+        tfc_embedding_lookup_sparse(g, emb2, ids, ci32(g, eseg, 4), weights, nseg, TFC_COMBINER_MEAN, "els");
     tfc_output els2 = tfc_embedding_lookup_sparse(g, emb2, ids, ci32(g, eseg, 4), (tfc_output){NULL, 0}, nseg,
                                                   TFC_COMBINER_SQRTN, "els2");
     TFCT_GRAPH_OK(g);
@@ -194,8 +194,9 @@ static every_graph build_every_op(void)
     /* the scalar objective over everything differentiable */
     tfc_output terms[96];
     int nt = 0;
-    tfc_output parts[] = {sm, lsm, drop0, drop1, sel, cat, rs, ed, sq, sl, cs, tr,
-                          tfc_op_output(sp.op, 0), tfc_op_output(sp.op, 1), ss, ti, oh, pd, rt, idn, els, els2, uss, gat1, bt};
+    tfc_output parts[] = {
+        sm, lsm, drop0, drop1, sel, cat, rs,  ed,   sq,  sl,   cs, tr, tfc_op_output(sp.op, 0), tfc_op_output(sp.op, 1),
+        ss, ti,  oh,    pd,    rt,  idn, els, els2, uss, gat1, bt};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) terms[nt++] = mean_all(g, parts[i]);
     for (int i = 0; i < nmath; i++) terms[nt++] = mean_all(g, math[i]);
     for (size_t i = 0; i < sizeof red / sizeof red[0]; i++) terms[nt++] = mean_all(g, red[i]);
@@ -263,11 +264,12 @@ static const tfci_op_def *const *all_defs(int *n)
     static const tfci_op_def *defs[512];
     static int count;
     if (!count) {
-        const tfci_op_def *fams[] = {tfci_state_ops, tfci_random_ops, tfci_math_ops,   tfci_nn_ops,      tfci_reduce_ops,
-                                     tfci_array_ops, tfci_loss_ops,   tfci_sparse_ops, tfci_training_ops};
-        const int counts[] = {tfci_state_ops_count,  tfci_random_ops_count, tfci_math_ops_count,
-                              tfci_nn_ops_count,     tfci_reduce_ops_count, tfci_array_ops_count,
-                              tfci_loss_ops_count,   tfci_sparse_ops_count, tfci_training_ops_count};
+        const tfci_op_def *fams[] = {tfci_state_ops, tfci_random_ops, tfci_math_ops,
+                                     tfci_nn_ops,    tfci_reduce_ops, tfci_array_ops,
+                                     tfci_loss_ops,  tfci_sparse_ops, tfci_training_ops};
+        const int counts[] = {tfci_state_ops_count, tfci_random_ops_count, tfci_math_ops_count,
+                              tfci_nn_ops_count,    tfci_reduce_ops_count, tfci_array_ops_count,
+                              tfci_loss_ops_count,  tfci_sparse_ops_count, tfci_training_ops_count};
         for (size_t f = 0; f < sizeof fams / sizeof fams[0]; f++)
             for (int i = 0; i < counts[f] && count < 512; i++) defs[count++] = &fams[f][i];
     }
@@ -548,8 +550,9 @@ static void test_variable_state_round_trip(void)
         tfc_output hl = {find_op(h, p, "loss"), 0}, hda;
         tfc_output hav = {ha, 0};
         TFCT_OK(tfc_graph_add_gradients(h, &hl, 1, &hav, 1, NULL, &hda));
-        if (!withp) CU_ASSERT_PTR_NOT_NULL(tfc_graph_op_by_name(h, "gradients_1/loss_grad/_BroadcastToShapeOf") ||
-                                           strncmp(tfc_op_name(hda.op), "gradients_1/", 12) == 0);
+        if (!withp)
+            CU_ASSERT_PTR_NOT_NULL(tfc_graph_op_by_name(h, "gradients_1/loss_grad/_BroadcastToShapeOf") ||
+                                   strncmp(tfc_op_name(hda.op), "gradients_1/", 12) == 0);
         /* the initializers work: init, then read */
         tfc_op *init = tfc_global_variables_initializer(h);
         TFCT_GRAPH_OK(h);
@@ -656,8 +659,8 @@ static void test_attr_and_tensor_kinds(void)
     CU_ASSERT_EQUAL(lv[2], INT64_MAX);
     TFCT_OK(tfc_op_attr_int_list(op, "empty", &lv, &ln));
     CU_ASSERT_EQUAL(ln, 0);
-    const char *cn[] = {"c_double", "c_int32", "c_uint8", "c_int16", "c_int8", "c_int64", "c_bool", "c_empty",
-                        "c_string"};
+    const char *cn[] = {"c_double", "c_int32", "c_uint8", "c_int16", "c_int8",
+                        "c_int64",  "c_bool",  "c_empty", "c_string"};
     for (int i = 0; i < 9; i++) {
         const tfc_tensor *t1, *t2;
         TFCT_OK(tfc_op_attr_tensor(tfc_graph_op_by_name(g, cn[i]), "value", &t1));
@@ -839,7 +842,8 @@ static void expect_import_fails(const pb *p, const char *prefix, tfc_code code, 
     tfc_const_float(g, 1, "keep");
     tfc_buffer *before = serialize(g);
     tfc_code c = import_pb(g, p, prefix);
-    if (c != code) fprintf(stderr, "\nexpected %s, got %s: %s\n", tfc_code_name(code), tfc_code_name(c), tfc_last_error());
+    if (c != code)
+        fprintf(stderr, "\nexpected %s, got %s: %s\n", tfc_code_name(code), tfc_code_name(c), tfc_last_error());
     CU_ASSERT_EQUAL(c, code);
     TFCT_ERR_HAS("graph_def buffer");
     if (msg1) TFCT_ERR_HAS(msg1);
@@ -862,7 +866,8 @@ static void test_import_errors(void)
         pb gd = {{0}, 0};
         const char *in[1] = {"nowhere"};
         node(&gd, "n", "Identity", in, 1, NULL, NULL, 0);
-        expect_import_fails(&gd, NULL, TFC_INVALID_ARGUMENT, "node 'n' (Identity)", "input 'nowhere' refers to no node");
+        expect_import_fails(&gd, NULL, TFC_INVALID_ARGUMENT, "node 'n' (Identity)",
+                            "input 'nowhere' refers to no node");
     }
     /* a cycle */
     {
@@ -1016,6 +1021,61 @@ static void test_import_errors(void)
         node(&gd3, "n", "NoOp", NULL, 0, k3, &sv, 1);
         expect_import_fails(&gd3, NULL, TFC_INVALID_ARGUMENT, "_tfc_initializer", NULL);
     }
+    /* attribute names repeated or empty */
+    {
+        pb gd = {{0}, 0};
+        const char *keys[3] = {"dtype", "value", "dtype"};
+        pb vals[3] = {attr_type(TFC_FLOAT), attr_float_tensor(v2, 2, 2), attr_type(TFC_INT32)};
+        node(&gd, "c", "Const", NULL, 0, keys, vals, 3);
+        expect_import_fails(&gd, NULL, TFC_INVALID_ARGUMENT, "node 'c' (Const)", "attribute 'dtype' appears twice");
+        pb gd2 = {{0}, 0};
+        const char *k2[2] = {"value", ""};
+        node(&gd2, "c", "Const", NULL, 0, k2, vals, 2);
+        expect_import_fails(&gd2, NULL, TFC_INVALID_ARGUMENT, "node 'c' (Const)", "an attribute has an empty name");
+    }
+    /* lists of shapes: unsupported, but dropped when optional ("_output_shapes") */
+    {
+        pb shapes = {{0}, 0}, lst = {{0}, 0}, sh = {{0}, 0};
+        pb_msg(&lst, 7, &sh);
+        pb_msg(&shapes, 1, &lst);
+        pb gd = {{0}, 0};
+        const char *keys[3] = {"dtype", "value", "shapes"};
+        pb vals[3] = {attr_type(TFC_FLOAT), attr_float_tensor(v2, 2, 2), shapes};
+        node(&gd, "c", "Const", NULL, 0, keys, vals, 3);
+        expect_import_fails(&gd, NULL, TFC_UNIMPLEMENTED, "attribute 'shapes'", "lists of bools, shapes");
+        pb gd2 = {{0}, 0};
+        const char *k2[3] = {"dtype", "value", "_output_shapes"};
+        node(&gd2, "c", "Const", NULL, 0, k2, vals, 3);
+        tfc_graph *g = new_graph();
+        TFCT_OK(import_pb(g, &gd2, NULL));
+        const tfc_tensor *t;
+        TFCT_OK(tfc_op_attr_tensor(tfc_graph_op_by_name(g, "c"), "value", &t));
+        CU_ASSERT_EQUAL(((float *)tfc_tensor_data(t))[1], 2.0f);
+        tfc_graph_free(g);
+    }
+    /* a few bytes asking for millions of outputs */
+    {
+        pb gd = {{0}, 0}, num = {{0}, 0}, shp = {{0}, 0}, dim = {{0}, 0}, sv = {{0}, 0};
+        pb_int(&dim, 1, (uint64_t)-1);
+        pb_msg(&shp, 2, &dim);
+        pb_msg(&sv, 7, &shp);
+        const char *pk[2] = {"dtype", "shape"};
+        pb pvals[2] = {attr_type(TFC_FLOAT), sv};
+        node(&gd, "x", "Placeholder", NULL, 0, pk, pvals, 2);
+        {
+            const char *keys[2] = {"dtype", "value"};
+            pb tp = {{0}, 0}, v = {{0}, 0};
+            pb_int(&tp, 1, TFC_INT32);
+            pb_msg(&v, 8, &tp);
+            pb vals[2] = {attr_type(TFC_INT32), v};
+            node(&gd, "axis", "Const", NULL, 0, keys, vals, 2);
+        }
+        pb_int(&num, 3, 600000);
+        const char *in[2] = {"axis", "x"}, *k[1] = {"num_split"};
+        node(&gd, "s1", "Split", in, 2, k, &num, 1);
+        node(&gd, "s2", "Split", in, 2, k, &num, 1);
+        expect_import_fails(&gd, NULL, TFC_INVALID_ARGUMENT, "node 's2'", "outputs in all");
+    }
     /* invalid prefix and invalid names */
     {
         pb gd = {{0}, 0};
@@ -1138,8 +1198,10 @@ static void test_protoc_decode_with_tensorflow_schema(void)
     char datadir[1024];
     snprintf(datadir, sizeof datadir, "%s", __FILE__);
     char *slash = strrchr(datadir, '/');
-    if (slash) *slash = 0;
-    else snprintf(datadir, sizeof datadir, ".");
+    if (slash)
+        *slash = 0;
+    else
+        snprintf(datadir, sizeof datadir, ".");
     strncat(datadir, "/data", sizeof datadir - strlen(datadir) - 1);
     char schema[1100];
     snprintf(schema, sizeof schema, "%s/tf_graph_subset.proto", datadir);
