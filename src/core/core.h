@@ -39,6 +39,16 @@ struct tfc_tensor {
     void *dealloc_arg;
 };
 
+/* Hot loops compiled for AVX-512, AVX2+FMA and baseline x86-64, picked at load
+ * time (GCC's function multi-versioning); elsewhere, and under sanitizers,
+ * one build for the target. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(TFC_NO_CLONES)
+#define TFCI_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define TFCI_SIMD_CLONES
+#endif
+
 /* ---- errors ---- */
 /* Sets the calling thread's last error and returns code. */
 tfc_code tfci_error(tfc_code code, const char *fmt, ...) TFCI_PRINTF(2, 3);

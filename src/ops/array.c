@@ -1396,7 +1396,7 @@ typedef struct cast_job {
     tfc_dtype dst;
 } cast_job;
 
-static void cast_range(void *arg, int64_t b, int64_t e)
+TFCI_SIMD_CLONES static void cast_range(void *arg, int64_t b, int64_t e)
 {
     const cast_job *j = arg;
     int64_t n = e - b;

@@ -258,7 +258,7 @@ typedef void (*bin_fn)(void *restrict out, const void *restrict a, const void *r
 
 /* One function per op and dtype, with a tight loop per layout so each vectorizes. */
 #define BIN_FN(fname, T, TO, EXPR)                                                                                 \
-    static void fname(void *restrict out_, const void *restrict a_, const void *restrict b_, int64_t n, int mode) \
+    TFCI_SIMD_CLONES static void fname(void *restrict out_, const void *restrict a_, const void *restrict b_, int64_t n, int mode) \
     {                                                                                                              \
         TO *restrict o = out_;                                                                                     \
         const T *restrict pa = a_;                                                                                 \
@@ -441,7 +441,7 @@ BINARY_OP(logical_or)
 typedef void (*un_fn)(void *restrict out, const void *restrict a, int64_t n);
 
 #define UN_FN(fname, T, TO, EXPR)                                                                                  \
-    static void fname(void *restrict out_, const void *restrict a_, int64_t n)                                    \
+    TFCI_SIMD_CLONES static void fname(void *restrict out_, const void *restrict a_, int64_t n)                                    \
     {                                                                                                              \
         TO *restrict o = out_;                                                                                     \
         const T *restrict pa = a_;                                                                                 \

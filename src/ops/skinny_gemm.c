@@ -11,11 +11,7 @@
 
 typedef float v8sf __attribute__((vector_size(32), aligned(4)));
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define TFCI_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define TFCI_CLONES
-#endif
+#define TFCI_CLONES TFCI_SIMD_CLONES
 
 static inline __attribute__((always_inline)) v8sf load8(const float *p)
 {
@@ -107,13 +103,27 @@ typedef struct skinny_job {
     float *C;
 } skinny_job;
 
-/* Work items are blocks of 16 rows of C, so thread splits keep the blocking. */
+/* Work items are the forms' register blocks of rows of C (2 rows for the dot
+ * form, 16 for the axpy form), so thread splits keep the blocking and stay even. */
+static int64_t unit_rows(const skinny_job *j) { return j->ta ? 16 : 2; }
+
 static void skinny_range(void *arg, int64_t b, int64_t e)
 {
     const skinny_job *j = arg;
-    int64_t ib = b * 16, ie = e * 16 < j->m ? e * 16 : j->m;
+    int64_t u = unit_rows(j);
+    int64_t ib = b * u, ie = e * u < j->m ? e * u : j->m;
     if (j->ta) axpy_form(j->tb, j->m, j->n, j->k, j->A, j->B, j->C, ib, ie);
     else dot_form(j->m, j->n, j->k, j->A, j->B, j->C, ib, ie);
+}
+
+/* B [k][n] to [n][k] in tiles, so both sides stay in cache lines. */
+static void transpose_b(int64_t k, int64_t n, const float *B, float *Bt)
+{
+    for (int64_t p0 = 0; p0 < k; p0 += 64) {
+        int64_t p1 = p0 + 64 < k ? p0 + 64 : k;
+        for (int64_t j = 0; j < n; j++)
+            for (int64_t p = p0; p < p1; p++) Bt[j * k + p] = B[p * n + j];
+    }
 }
 
 void tfci_sgemm_skinny(tfci_pool *pool, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float *A,
@@ -121,13 +131,12 @@ void tfci_sgemm_skinny(tfci_pool *pool, bool ta, bool tb, int64_t m, int64_t n, 
 {
     const float *Bt = B;
     if (!ta && !tb) { /* B is [k][n]: transpose to [n][k] so columns are contiguous */
-        for (int64_t p = 0; p < k; p++)
-            for (int64_t j = 0; j < n; j++) scratch[j * k + p] = B[p * n + j];
+        transpose_b(k, n, B, scratch);
         Bt = scratch;
     }
     skinny_job job = {ta, tb, m, n, k, A, Bt, C};
-    /* about 64k multiply-adds per work item before splitting pays for the wake-up */
-    int64_t blocks = (m + 15) / 16, per_block = 16 * n * k;
-    int64_t grain = per_block >= 65536 ? 1 : 65536 / (per_block ? per_block : 1);
-    tfci_parallel_for(pool, blocks, grain, skinny_range, &job);
+    /* about 64k multiply-adds per thread before splitting pays for the hand-off */
+    int64_t u = unit_rows(&job), units = (m + u - 1) / u, per_unit = u * n * k;
+    int64_t grain = per_unit >= 65536 ? 1 : 65536 / (per_unit ? per_unit : 1);
+    tfci_parallel_for(pool, units, grain, skinny_range, &job);
 }
