@@ -501,3 +501,17 @@ tfc_code tfci_attr_req_shape(const tfc_op *op, const char *name, tfci_shape *out
     if (!c) *out = a->u.shape;
     return c;
 }
+
+#define OPT_GETTER(fn, T, KIND, field, what)                                                                       \
+    tfc_code fn(const tfc_op *op, const char *name, T dflt, T *out)                                              \
+    {                                                                                                              \
+        const tfci_attr *a = tfci_attr_find(op, name);                                                             \
+        *out = dflt;                                                                                               \
+        if (!a) return TFC_OK;                                                                                     \
+        if (a->kind != KIND) return tfci_op_error(op, TFC_INVALID_ARGUMENT, "attribute '%s' must be " what, name); \
+        *out = a->u.field;                                                                                         \
+        return TFC_OK;                                                                                             \
+    }
+OPT_GETTER(tfci_attr_opt_bool, bool, TFCI_ATTR_BOOL, b, "a bool")
+OPT_GETTER(tfci_attr_opt_float, float, TFCI_ATTR_FLOAT, f, "a float")
+OPT_GETTER(tfci_attr_opt_int, int64_t, TFCI_ATTR_INT, i, "an int")

@@ -165,6 +165,10 @@ int64_t tfci_attr_int(const tfc_op *op, const char *name, int64_t dflt);
 float tfci_attr_float(const tfc_op *op, const char *name, float dflt);
 bool tfci_attr_bool(const tfc_op *op, const char *name, bool dflt);
 tfc_dtype tfci_attr_type(const tfc_op *op, const char *name, tfc_dtype dflt);
+/* Optional attributes: dflt when absent, an error naming the op when of another kind. */
+tfc_code tfci_attr_opt_bool(const tfc_op *op, const char *name, bool dflt, bool *out);
+tfc_code tfci_attr_opt_float(const tfc_op *op, const char *name, float dflt, float *out);
+tfc_code tfci_attr_opt_int(const tfc_op *op, const char *name, int64_t dflt, int64_t *out);
 /* Required attributes: error naming the op and attribute when missing or mistyped. */
 tfc_code tfci_attr_req_int(const tfc_op *op, const char *name, int64_t *out);
 tfc_code tfci_attr_req_type(const tfc_op *op, const char *name, tfc_dtype *out);

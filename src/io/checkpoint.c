@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "le_bytes.h"
 #include "../core/core.h"
 #include "atomic_file.h"
 #include "checkpoint.pb-c.h"
@@ -50,29 +51,6 @@
 #define CKPT_ZLIB_CHUNK ((size_t)1 << 30)
 
 static const char *src_name(const char *source) { return source ? source : "<buffer>"; }
-
-/* ---- little-endian integers ---- */
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static uint32_t get_u32(const unsigned char *p)
-{
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
 
 static bool host_is_little_endian(void)
 {
@@ -122,7 +100,7 @@ static tfc_code tensor_raw(const tfc_tensor *t, raw_bytes *r, const char *path, 
                               name);
         unsigned char *lens = r->owned, *blob = r->owned + 8 * (size_t)t->n;
         for (int64_t i = 0; i < t->n; i++) {
-            put_u64(lens + 8 * i, el[i].len);
+            tfci_put_le64(lens + 8 * i, el[i].len);
             if (el[i].len) memcpy(blob, el[i].ptr, el[i].len);
             blob += el[i].len;
         }
@@ -458,11 +436,11 @@ tfc_code tfci_ckpt_write(const char *path, const char *const *names, const tfc_t
         return c;
     }
     memcpy(header, CKPT_MAGIC, 8);
-    put_u32(header + 8, CKPT_VERSION);
-    put_u32(header + 12, 0);
-    put_u64(header + 16, tfci_atomic_size(f) - CKPT_HEADER_SIZE);
-    put_u32(header + 24, (uint32_t)sink.crc);
-    put_u32(header + 28, (uint32_t)crc_of(header, 28));
+    tfci_put_le32(header + 8, CKPT_VERSION);
+    tfci_put_le32(header + 12, 0);
+    tfci_put_le64(header + 16, tfci_atomic_size(f) - CKPT_HEADER_SIZE);
+    tfci_put_le32(header + 24, (uint32_t)sink.crc);
+    tfci_put_le32(header + 28, (uint32_t)crc_of(header, 28));
     c = tfci_atomic_pwrite(f, header, sizeof header, 0);
     if (c) {
         tfci_atomic_abort(f);
@@ -547,7 +525,7 @@ static bool read_field(const unsigned char *buf, size_t end, size_t *pos, pb_fie
     case 0: return read_varint(buf, end, pos, &f->v);
     case 1:
         if (end - *pos < 8) return false;
-        f->v = get_u64(buf + *pos);
+        f->v = tfci_get_le64(buf + *pos);
         *pos += 8;
         return true;
     case 2:
@@ -558,7 +536,7 @@ static bool read_field(const unsigned char *buf, size_t end, size_t *pos, pb_fie
         return true;
     case 5:
         if (end - *pos < 4) return false;
-        f->v = get_u32(buf + *pos);
+        f->v = tfci_get_le32(buf + *pos);
         *pos += 4;
         return true;
     default: return false; /* groups (3, 4) are not used by proto3 */
@@ -797,21 +775,21 @@ static tfc_code parse(unsigned char *buf, size_t size, const char *src, tfci_ckp
         code = tfci_error(TFC_DATA_LOSS,
                           "checkpoint '%s': not a tfc checkpoint (bad magic at byte offset 0, expected \"TFCCKPT\\0\")",
                           src);
-    else if (get_u32(buf + 28) != (uint32_t)crc_of(buf, 28))
+    else if (tfci_get_le32(buf + 28) != (uint32_t)crc_of(buf, 28))
         code = tfci_error(TFC_DATA_LOSS, "checkpoint '%s': header checksum mismatch (bytes 0 to 31 are damaged)", src);
-    else if (get_u32(buf + 8) != CKPT_VERSION)
+    else if (tfci_get_le32(buf + 8) != CKPT_VERSION)
         code = tfci_error(TFC_INVALID_ARGUMENT,
                           "checkpoint '%s': format version %u is not supported: this library reads version %u%s", src,
-                          get_u32(buf + 8), CKPT_VERSION, get_u32(buf + 8) > CKPT_VERSION ? " (written by a newer tfc?)" : "");
-    else if (get_u32(buf + 12) != 0)
+                          tfci_get_le32(buf + 8), CKPT_VERSION, tfci_get_le32(buf + 8) > CKPT_VERSION ? " (written by a newer tfc?)" : "");
+    else if (tfci_get_le32(buf + 12) != 0)
         code = tfci_error(TFC_INVALID_ARGUMENT,
                           "checkpoint '%s': uses features this library does not know (flags 0x%08x at byte offset 12)",
-                          src, get_u32(buf + 12));
+                          src, tfci_get_le32(buf + 12));
     if (code) {
         ckpt_free(c);
         return code;
     }
-    uint64_t msg_size = get_u64(buf + 16);
+    uint64_t msg_size = tfci_get_le64(buf + 16);
     if (msg_size > size - CKPT_HEADER_SIZE)
         code = tfci_error(TFC_DATA_LOSS,
                           "checkpoint '%s': truncated at byte offset %zu: the header announces %llu bytes of data "
@@ -835,7 +813,7 @@ static tfc_code parse(unsigned char *buf, size_t size, const char *src, tfci_ckp
     if (code != TFC_RESOURCE_EXHAUSTED) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", tfc_last_error());
-        if ((uint32_t)message_crc(c, CKPT_HEADER_SIZE, end) != get_u32(buf + 24))
+        if ((uint32_t)message_crc(c, CKPT_HEADER_SIZE, end) != tfci_get_le32(buf + 24))
             code = tfci_error(TFC_DATA_LOSS,
                               "checkpoint '%s': checksum mismatch: the data (byte offsets %d to %zu) is damaged", src,
                               CKPT_HEADER_SIZE, end - 1);
@@ -967,7 +945,7 @@ static tfc_code strings_from_raw(const tfci_ckpt *c, const entry *e, const unsig
     int64_t n = tfci_num_elements(e->dims, (int)e->n_dims);
     size_t blob = 8 * (size_t)n, need = 0;
     for (int64_t k = 0; k < n; k++) {
-        uint64_t len = get_u64(raw + 8 * k);
+        uint64_t len = tfci_get_le64(raw + 8 * k);
         if (len > size - blob - need)
             return tfci_error(TFC_DATA_LOSS,
                               "checkpoint '%s': string tensor '%s' (byte offset %llu): string %lld claims %llu bytes, "
@@ -991,7 +969,7 @@ static tfc_code strings_from_raw(const tfci_ckpt *c, const entry *e, const unsig
     }
     size_t at = blob;
     for (int64_t k = 0; k < n; k++) {
-        lens[k] = (size_t)get_u64(raw + 8 * k);
+        lens[k] = (size_t)tfci_get_le64(raw + 8 * k);
         strs[k] = (const char *)raw + at;
         at += lens[k];
     }

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "le_bytes.h"
 #include "../core/core.h"
 #include "atomic_file.h"
 #include "crc32c.h"
@@ -26,27 +27,6 @@
 /* Record header: uint64 length + uint32 masked CRC of it. */
 #define RECORD_HEADER 12
 #define RECORD_FOOTER 4
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static uint32_t get_u32(const unsigned char *p)
-{
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
 
 static double now_wall(void)
 {
@@ -110,10 +90,10 @@ static tfc_code append_event(tfc_summary_writer *w, const Tfcpb__Event__Event *e
         w->cap = nc;
     }
     unsigned char *p = w->buf + w->len;
-    put_u64(p, n);
-    put_u32(p + 8, tfci_crc32c_mask(tfci_crc32c(p, 8)));
+    tfci_put_le64(p, n);
+    tfci_put_le32(p + 8, tfci_crc32c_mask(tfci_crc32c(p, 8)));
     tfcpb__event__event__pack(ev, p + RECORD_HEADER);
-    put_u32(p + RECORD_HEADER + n, tfci_crc32c_mask(tfci_crc32c(p + RECORD_HEADER, n)));
+    tfci_put_le32(p + RECORD_HEADER + n, tfci_crc32c_mask(tfci_crc32c(p + RECORD_HEADER, n)));
     w->len += need;
     if (w->len >= WRITER_MAX_BUFFER || (w->flush_secs > 0 && now_mono() - w->last_flush >= w->flush_secs))
         return write_out(w);
@@ -542,10 +522,10 @@ TFC_API tfc_code tfc_event_reader_next(tfc_event_reader *r)
     unsigned char head[RECORD_HEADER];
     if (avail < RECORD_HEADER || !read_at(r, r->offset, head, RECORD_HEADER)) return end_of_data(r, true);
     unsigned long long at = (unsigned long long)r->offset;
-    uint32_t want = get_u32(head + 8);
+    uint32_t want = tfci_get_le32(head + 8);
     if (tfci_crc32c_mask(tfci_crc32c(head, 8)) != want)
         return data_loss(r, "record at byte offset %llu: length checksum mismatch (damaged record header)", at);
-    uint64_t len = get_u64(head);
+    uint64_t len = tfci_get_le64(head);
     /* The length is checksummed, so a record longer than the file is one
      * still being written: nothing is allocated from it until it is there. */
     if (len > avail - RECORD_HEADER || avail - RECORD_HEADER - len < RECORD_FOOTER) return end_of_data(r, true);
@@ -556,7 +536,7 @@ TFC_API tfc_code tfc_event_reader_next(tfc_event_reader *r)
         r->cap = (size_t)len + RECORD_FOOTER;
     }
     if (!read_at(r, r->offset + RECORD_HEADER, r->buf, (size_t)len + RECORD_FOOTER)) return end_of_data(r, true);
-    if (tfci_crc32c_mask(tfci_crc32c(r->buf, (size_t)len)) != get_u32(r->buf + len))
+    if (tfci_crc32c_mask(tfci_crc32c(r->buf, (size_t)len)) != tfci_get_le32(r->buf + len))
         return data_loss(r, "record at byte offset %llu: data checksum mismatch (damaged payload, %llu bytes)", at,
                          (unsigned long long)len);
     r->ev = tfcpb__event__event__unpack(NULL, (size_t)len, r->buf);

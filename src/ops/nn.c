@@ -14,40 +14,6 @@
 /* Transcendental loops cost more per element, so they split earlier. */
 #define EW_GRAIN_HEAVY 4096
 
-/* ---- attribute helpers (absent -> default; present with another kind -> error) ---- */
-
-static tfc_code attr_bool(const tfc_op *op, const char *name, bool dflt, bool *out)
-{
-    const tfci_attr *a = tfci_attr_find(op, name);
-    *out = dflt;
-    if (!a) return TFC_OK;
-    if (a->kind != TFCI_ATTR_BOOL)
-        return tfci_op_error(op, TFC_INVALID_ARGUMENT, "attribute '%s' must be a bool", name);
-    *out = a->u.b;
-    return TFC_OK;
-}
-
-static tfc_code attr_float(const tfc_op *op, const char *name, float dflt, float *out)
-{
-    const tfci_attr *a = tfci_attr_find(op, name);
-    *out = dflt;
-    if (!a) return TFC_OK;
-    if (a->kind != TFCI_ATTR_FLOAT)
-        return tfci_op_error(op, TFC_INVALID_ARGUMENT, "attribute '%s' must be a float", name);
-    *out = a->u.f;
-    return TFC_OK;
-}
-
-static tfc_code attr_int(const tfc_op *op, const char *name, int64_t dflt, int64_t *out)
-{
-    const tfci_attr *a = tfci_attr_find(op, name);
-    *out = dflt;
-    if (!a) return TFC_OK;
-    if (a->kind != TFCI_ATTR_INT) return tfci_op_error(op, TFC_INVALID_ARGUMENT, "attribute '%s' must be an int", name);
-    *out = a->u.i;
-    return TFC_OK;
-}
-
 
 /* ---- shape helpers ---- */
 
@@ -88,8 +54,8 @@ static tfc_code shape_matmul(tfc_op *op)
     tfc_code c = tfci_expect_float(op, 0);
     if (!c) c = tfci_expect_same_dtype(op, 0, 1);
     bool ta = false, tb = false;
-    if (!c) c = attr_bool(op, "transpose_a", false, &ta);
-    if (!c) c = attr_bool(op, "transpose_b", false, &tb);
+    if (!c) c = tfci_attr_opt_bool(op, "transpose_a", false, &ta);
+    if (!c) c = tfci_attr_opt_bool(op, "transpose_b", false, &tb);
     if (c) return c;
     const tfci_shape *a = tfci_in_shape(op, 0), *b = tfci_in_shape(op, 1);
     char sa[128], sb[128];
@@ -172,7 +138,7 @@ static tfc_code shape_unary(tfc_op *op)
     const char *t = op->def->name;
     if (strcmp(t, "LeakyRelu") == 0) {
         float alpha;
-        if ((c = attr_float(op, "alpha", 0.2f, &alpha))) return c;
+        if ((c = tfci_attr_opt_float(op, "alpha", 0.2f, &alpha))) return c;
         op->cf[0] = alpha;
     }
     if ((strcmp(t, "Softmax") == 0 || strcmp(t, "LogSoftmax") == 0) && tfci_in_shape(op, 0)->rank == 0)
@@ -190,7 +156,7 @@ static tfc_code shape_binary_same(tfc_op *op)
     if (c) return c;
     if (strcmp(op->def->name, "LeakyReluGrad") == 0) {
         float alpha;
-        if ((c = attr_float(op, "alpha", 0.2f, &alpha))) return c;
+        if ((c = tfci_attr_opt_float(op, "alpha", 0.2f, &alpha))) return c;
         op->cf[0] = alpha;
     }
     tfci_shape s;
@@ -209,9 +175,9 @@ static tfc_code shape_dropout(tfc_op *op)
     int64_t seed, seed2;
     if (!c && !tfci_attr_find(op, "rate"))
         c = tfci_op_error(op, TFC_INVALID_ARGUMENT, "missing attribute 'rate' (a float in [0, 1))");
-    if (!c) c = attr_float(op, "rate", 0, &rate);
-    if (!c) c = attr_int(op, "seed", 0, &seed);
-    if (!c) c = attr_int(op, "seed2", 0, &seed2);
+    if (!c) c = tfci_attr_opt_float(op, "rate", 0, &rate);
+    if (!c) c = tfci_attr_opt_int(op, "seed", 0, &seed);
+    if (!c) c = tfci_attr_opt_int(op, "seed2", 0, &seed2);
     if (c) return c;
     if (!(rate >= 0.0f && rate < 1.0f))
         return tfci_op_error(op, TFC_INVALID_ARGUMENT, "rate must be in [0, 1), got %g", (double)rate);

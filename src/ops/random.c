@@ -17,27 +17,6 @@
 #define RANDOM_GRAIN 8192
 
 
-static tfc_code opt_int(const tfc_op *op, const char *name, int64_t *out)
-{
-    const tfci_attr *a = tfci_attr_find(op, name);
-    *out = 0;
-    if (!a) return TFC_OK;
-    if (a->kind != TFCI_ATTR_INT) return tfci_op_error(op, TFC_INVALID_ARGUMENT, "attribute '%s' must be an int", name);
-    *out = a->u.i;
-    return TFC_OK;
-}
-
-static tfc_code opt_float(const tfc_op *op, const char *name, float dflt, float *out)
-{
-    const tfci_attr *a = tfci_attr_find(op, name);
-    *out = dflt;
-    if (!a) return TFC_OK;
-    if (a->kind != TFCI_ATTR_FLOAT)
-        return tfci_op_error(op, TFC_INVALID_ARGUMENT, "attribute '%s' must be a float", name);
-    *out = a->u.f;
-    return TFC_OK;
-}
-
 static tfc_code shape_random(tfc_op *op)
 {
     tfc_dtype dt;
@@ -46,10 +25,10 @@ static tfc_code shape_random(tfc_op *op)
     float scale, offset;
     tfc_code c = tfci_attr_req_type(op, "dtype", &dt);
     if (!c) c = tfci_attr_req_shape(op, "shape", &s);
-    if (!c) c = opt_int(op, "seed", &seed);
-    if (!c) c = opt_int(op, "seed2", &seed2);
-    if (!c) c = opt_float(op, "scale", 1.0f, &scale);
-    if (!c) c = opt_float(op, "offset", 0.0f, &offset);
+    if (!c) c = tfci_attr_opt_int(op, "seed", 0, &seed);
+    if (!c) c = tfci_attr_opt_int(op, "seed2", 0, &seed2);
+    if (!c) c = tfci_attr_opt_float(op, "scale", 1.0f, &scale);
+    if (!c) c = tfci_attr_opt_float(op, "offset", 0.0f, &offset);
     if (c) return c;
     if (dt != TFC_FLOAT && dt != TFC_DOUBLE)
         return tfci_op_error(op, TFC_INVALID_ARGUMENT, "dtype must be float32 or float64, got %s", tfc_dtype_name(dt));

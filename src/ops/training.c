@@ -86,17 +86,6 @@ static const layout *layout_of(const tfc_op *op) { return &layouts[op->ci[0]]; }
 
 /* ---- shape function (shared by every training op) ---- */
 
-static tfc_code attr_bool_checked(tfc_op *op, const char *name, bool dflt, bool *out)
-{
-    const tfci_attr *a = tfci_attr_find(op, name);
-    *out = dflt;
-    if (!a) return TFC_OK;
-    if (a->kind != TFCI_ATTR_BOOL)
-        return tfci_op_error(op, TFC_INVALID_ARGUMENT, "attribute '%s' must be a bool", name);
-    *out = a->u.b;
-    return TFC_OK;
-}
-
 static tfc_code shape_training(tfc_op *op)
 {
     int li = 0;
@@ -173,10 +162,10 @@ static tfc_code shape_training(tfc_op *op)
         }
     }
     bool nesterov = false, update_slots = true, locking;
-    tfc_code c = attr_bool_checked(op, "use_locking", false, &locking);
-    if (!c && (L->kind == K_MOMENTUM || L->kind == K_ADAM)) c = attr_bool_checked(op, "use_nesterov", false, &nesterov);
+    tfc_code c = tfci_attr_opt_bool(op, "use_locking", false, &locking);
+    if (!c && (L->kind == K_MOMENTUM || L->kind == K_ADAM)) c = tfci_attr_opt_bool(op, "use_nesterov", false, &nesterov);
     if (!c && (L->kind == K_ADAGRAD || L->kind == K_ADAGRAD_V2))
-        c = attr_bool_checked(op, "update_slots", true, &update_slots);
+        c = tfci_attr_opt_bool(op, "update_slots", true, &update_slots);
     if (c) return c;
     op->ci[1] = nesterov;
     op->ci[2] = update_slots;
