@@ -18,7 +18,10 @@ typedef struct tfc_session tfc_session;
 
 typedef struct tfc_session_options {
     size_t size;     /* sizeof(tfc_session_options): lets the struct grow */
-    int num_threads; /* threads for one run's kernels, OpenBLAS included; 0 = number of cores */
+    int num_threads; /* threads for one run's kernels; 0 = number of cores. tfc splits
+                        matrix products across these threads itself and sets
+                        OpenBLAS to one thread (process-wide) so the two pools
+                        never oversubscribe the cores */
 } tfc_session_options;
 
 #define TFC_SESSION_OPTIONS_INIT {sizeof(tfc_session_options), 0}
