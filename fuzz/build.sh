@@ -35,7 +35,7 @@ printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { re
     skip "$cc cannot link -fsanitize=fuzzer (install libFuzzer, e.g. Debian's libclang-rt-14-dev)"
 
 blas_cflags=$(pkg-config --cflags openblas 2>/dev/null || true)
-blas_libs=$(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+blas_libs="$(pkg-config --libs openblas 2>/dev/null || echo -lopenblas) $(pkg-config --libs jansson 2>/dev/null || echo -ljansson)"
 
 # The library's sources, read from the meson files under src/: the quoted .c
 # names in every "tfc_*sources = files(...)" or "+= files(...)" block, relative

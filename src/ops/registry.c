@@ -13,7 +13,7 @@ static const family families[] = {
     {tfci_math_ops, &tfci_math_ops_count},     {tfci_nn_ops, &tfci_nn_ops_count},
     {tfci_reduce_ops, &tfci_reduce_ops_count}, {tfci_array_ops, &tfci_array_ops_count},
     {tfci_loss_ops, &tfci_loss_ops_count},     {tfci_sparse_ops, &tfci_sparse_ops_count},
-    {tfci_training_ops, &tfci_training_ops_count},
+    {tfci_training_ops, &tfci_training_ops_count}, {tfci_feature_ops, &tfci_feature_ops_count},
 };
 
 const tfci_op_def *tfci_op_def_lookup(const char *name)

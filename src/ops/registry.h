@@ -17,5 +17,6 @@ TFCI_FAMILY(array)
 TFCI_FAMILY(loss)
 TFCI_FAMILY(sparse)
 TFCI_FAMILY(training)
+TFCI_FAMILY(feature)
 
 #endif

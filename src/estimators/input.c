@@ -1,0 +1,2 @@
+/* Input pipelines: see include/tfc/input.h. */
+#include "../core/core.h"

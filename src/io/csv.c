@@ -1,0 +1,2 @@
+/* CSV reading driven by a schema: see include/tfc/input.h. */
+#include "../core/core.h"

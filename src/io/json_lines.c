@@ -1,0 +1,2 @@
+/* JSON-lines instances: see include/tfc/input.h. */
+#include "../core/core.h"
