@@ -109,3 +109,39 @@ double tfct_grad_error(tfc_graph *g, tfc_output y, tfc_output x, const tfc_tenso
     tfc_session_free(s);
     return worst;
 }
+
+void tfct_expect_static_shape(tfc_graph *g, tfc_output o, const int64_t *dims, int rank)
+{
+    int64_t d[TFC_MAX_RANK];
+    int r;
+    TFCT_OK(tfc_graph_output_shape(g, o, d, &r));
+    CU_ASSERT_EQUAL_FATAL(r, rank);
+    for (int i = 0; i < rank; i++) CU_ASSERT_EQUAL(d[i], dims[i]);
+}
+
+void tfct_expect_graph_error(tfc_graph *g, const char *text)
+{
+    CU_ASSERT_NOT_EQUAL(tfc_graph_status(g), TFC_OK);
+    const char *m = tfc_graph_error_message(g);
+    if (!strstr(m, text)) fprintf(stderr, "\nexpected '%s' in graph error: %s\n", text, m);
+    CU_ASSERT_PTR_NOT_NULL(strstr(m, text));
+    tfc_graph_clear_error(g);
+}
+
+void tfct_expect_run_error(tfc_graph *g, tfc_output y, const tfc_output *feeds, tfc_tensor *const *vals, int n,
+                           tfc_code code, const char *text)
+{
+    TFCT_GRAPH_OK(g);
+    tfc_session *s = NULL;
+    TFCT_OK(tfc_session_new(g, NULL, &s));
+    tfc_tensor *out = NULL;
+    tfc_code c = tfc_session_run(s, feeds, vals, n, &y, &out, 1, NULL, 0);
+    if (code == TFC_OK) {
+        CU_ASSERT_NOT_EQUAL(c, TFC_OK);
+    } else {
+        CU_ASSERT_EQUAL(c, code);
+    }
+    CU_ASSERT_PTR_NULL(out);
+    TFCT_ERR_HAS(text);
+    tfc_session_free(s);
+}

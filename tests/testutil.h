@@ -44,6 +44,14 @@ int tfct_main(const char *suite, const tfct_case *cases);
 
 #define TFCT_NEAR(a, b, tol) CU_ASSERT_DOUBLE_EQUAL((double)(a), (double)(b), (tol))
 
+/* Asserts an output's static shape. */
+void tfct_expect_static_shape(tfc_graph *g, tfc_output o, const int64_t *dims, int rank);
+/* Asserts the graph's sticky error contains text, then clears it. */
+void tfct_expect_graph_error(tfc_graph *g, const char *text);
+/* Runs y expecting a failure with code (TFC_OK: any code) whose message has text. */
+void tfct_expect_run_error(tfc_graph *g, tfc_output y, const tfc_output *feeds, tfc_tensor *const *vals, int n,
+                           tfc_code code, const char *text);
+
 /* New tensors from C arrays (abort the test on failure). */
 tfc_tensor *tfct_f32(const float *data, const int64_t *dims, int rank);
 tfc_tensor *tfct_f64(const double *data, const int64_t *dims, int rank);

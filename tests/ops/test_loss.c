@@ -31,37 +31,6 @@ static void expect_f32(tfc_graph *g, tfc_output y, const tfc_output *feeds, tfc_
     tfc_tensor_free(t);
 }
 
-static void expect_static(tfc_graph *g, tfc_output o, const int64_t *dims, int rank)
-{
-    int64_t d[TFC_MAX_RANK];
-    int r;
-    TFCT_OK(tfc_graph_output_shape(g, o, d, &r));
-    CU_ASSERT_EQUAL_FATAL(r, rank);
-    for (int i = 0; i < rank; i++) CU_ASSERT_EQUAL(d[i], dims[i]);
-}
-
-static void expect_graph_error(tfc_graph *g, const char *text)
-{
-    CU_ASSERT_NOT_EQUAL(tfc_graph_status(g), TFC_OK);
-    if (!strstr(tfc_graph_error_message(g), text))
-        fprintf(stderr, "\nexpected '%s' in graph error: %s\n", text, tfc_graph_error_message(g));
-    CU_ASSERT_PTR_NOT_NULL(strstr(tfc_graph_error_message(g), text));
-    tfc_graph_clear_error(g);
-}
-
-static void expect_run_error(tfc_graph *g, tfc_output y, const tfc_output *feeds, tfc_tensor *const *vals, int n,
-                             const char *text)
-{
-    TFCT_GRAPH_OK(g);
-    tfc_session *s = NULL;
-    TFCT_OK(tfc_session_new(g, NULL, &s));
-    tfc_tensor *out = NULL;
-    CU_ASSERT_EQUAL(tfc_session_run(s, feeds, vals, n, &y, &out, 1, NULL, 0), TFC_INVALID_ARGUMENT);
-    TFCT_ERR_HAS(text);
-    CU_ASSERT_PTR_NULL(out);
-    tfc_session_free(s);
-}
-
 static void grad_check(tfc_graph *g, tfc_output y, tfc_output x, const tfc_tensor *xv, const tfc_output *feeds,
                        tfc_tensor *const *vals, int n)
 {
@@ -86,8 +55,8 @@ static void test_softmax_xent_values(void)
     CU_ASSERT_STRING_EQUAL(tfc_op_type(loss.op), "SoftmaxCrossEntropyWithLogits");
     CU_ASSERT_EQUAL(tfc_op_num_outputs(loss.op), 2);
     CU_ASSERT_PTR_EQUAL(tfc_op_input(loss.op, 0).op, logits.op); /* TensorFlow's order: features, labels */
-    expect_static(g, loss, (int64_t[]){2}, 1);
-    expect_static(g, tfc_op_output(loss.op, 1), D23, 2);
+    tfct_expect_static_shape(g, loss, (int64_t[]){2}, 1);
+    tfct_expect_static_shape(g, tfc_op_output(loss.op, 1), D23, 2);
     expect_f32(g, loss, NULL, NULL, 0, (int64_t[]){2}, 1, (float[]){0.40760596f, 1.09861229f}, 1e-6);
     expect_f32(g, tfc_op_output(loss.op, 1), NULL, NULL, 0, D23, 2,
                (float[]){0.09003057f, 0.24472847f, -0.33475904f, -1.0f / 6, -1.0f / 6, 1.0f / 3}, 1e-6);
@@ -114,12 +83,12 @@ static void test_sparse_xent_values(void)
     tfc_output lp = tfc_placeholder(g, TFC_INT64, d2, 1, "lp");
     tfc_output c = tfc_sparse_softmax_cross_entropy_with_logits(g, lp, logits, "checked");
     tfc_tensor *bad = tfct_i64((int64_t[]){0, 3}, d2, 1);
-    expect_run_error(g, c, &lp, &bad, 1,
+    tfct_expect_run_error(g, c, &lp, &bad, 1, TFC_INVALID_ARGUMENT,
                      "op 'checked' (SparseSoftmaxCrossEntropyWithLogits): label 3 at row 1 is outside the valid "
                      "range [0, 3)");
     tfc_tensor_free(bad);
     bad = tfct_i64((int64_t[]){-1, 0}, d2, 1);
-    expect_run_error(g, c, &lp, &bad, 1, "label -1 at row 0 is outside the valid range [0, 3)");
+    tfct_expect_run_error(g, c, &lp, &bad, 1, TFC_INVALID_ARGUMENT, "label -1 at row 0 is outside the valid range [0, 3)");
     tfc_tensor_free(bad);
     tfc_graph_free(g);
 }
@@ -160,7 +129,7 @@ static void test_l2_loss(void)
     tfc_output l = tfc_l2_loss(g, t, "l2");
     TFCT_GRAPH_OK(g);
     CU_ASSERT_STRING_EQUAL(tfc_op_type(l.op), "L2Loss");
-    expect_static(g, l, NULL, 0);
+    tfct_expect_static_shape(g, l, NULL, 0);
     expect_f32(g, l, NULL, NULL, 0, NULL, 0, (float[]){15}, 0);
     /* an empty tensor gives 0; a long one matches a double-precision sum */
     int64_t d0[1] = {0};
@@ -189,25 +158,25 @@ static void test_errors(void)
     tfc_output d = tfc_zeros(g, TFC_DOUBLE, D23, 2, "d");
     TFCT_GRAPH_OK(g);
     tfc_softmax_cross_entropy_with_logits(g, b, a, "x1");
-    expect_graph_error(g, "op 'x1' (SoftmaxCrossEntropyWithLogits): inputs 'a' [2,3] and 'b' [2,4] must have the "
+    tfct_expect_graph_error(g, "op 'x1' (SoftmaxCrossEntropyWithLogits): inputs 'a' [2,3] and 'b' [2,4] must have the "
                           "same shape");
     tfc_softmax_cross_entropy_with_logits(g, r3, r3, "x2");
-    expect_graph_error(g, "op 'x2' (SoftmaxCrossEntropyWithLogits): logits (input 0, 'r3') must have rank 2, got "
+    tfct_expect_graph_error(g, "op 'x2' (SoftmaxCrossEntropyWithLogits): logits (input 0, 'r3') must have rank 2, got "
                           "shape [2,3,4]");
     tfc_softmax_cross_entropy_with_logits(g, d, a, "x3");
-    expect_graph_error(g, "must have the same dtype");
+    tfct_expect_graph_error(g, "must have the same dtype");
     tfc_sparse_softmax_cross_entropy_with_logits(g, tfc_zeros(g, TFC_FLOAT, d3, 1, NULL), a, "s1");
-    expect_graph_error(g, "op 's1' (SparseSoftmaxCrossEntropyWithLogits): labels (input 1, 'zeros') must be int32 "
+    tfct_expect_graph_error(g, "op 's1' (SparseSoftmaxCrossEntropyWithLogits): labels (input 1, 'zeros') must be int32 "
                           "or int64, got float32");
     tfc_sparse_softmax_cross_entropy_with_logits(g, tfc_zeros(g, TFC_INT32, d3, 1, NULL), a, "s2");
-    expect_graph_error(g, "logits [2,3] and labels [3] must have the same batch size");
+    tfct_expect_graph_error(g, "logits [2,3] and labels [3] must have the same batch size");
     tfc_sigmoid_cross_entropy_with_logits(g, b, a, "g1");
-    expect_graph_error(g, "op 'g1' (SigmoidCrossEntropyWithLogits): inputs 'a' [2,3] and 'b' [2,4] must have the "
+    tfct_expect_graph_error(g, "op 'g1' (SigmoidCrossEntropyWithLogits): inputs 'a' [2,3] and 'b' [2,4] must have the "
                           "same shape");
     tfc_l2_loss(g, tfc_zeros(g, TFC_INT32, d3, 1, NULL), "l1");
-    expect_graph_error(g, "op 'l1' (L2Loss): input 0 ('zeros_");
+    tfct_expect_graph_error(g, "op 'l1' (L2Loss): input 0 ('zeros_");
     tfc_l2_loss(g, tfc_zeros(g, TFC_INT32, d3, 1, "iz"), "l1");
-    expect_graph_error(g, "op 'l1' (L2Loss): input 0 ('iz') must be float32 or float64, got int32");
+    tfct_expect_graph_error(g, "op 'l1' (L2Loss): input 0 ('iz') must be float32 or float64, got int32");
 
     /* mismatches found at run time */
     int64_t u2[2] = {-1, -1}, u1[1] = {-1};
@@ -222,12 +191,12 @@ static void test_errors(void)
     tfc_tensor *lv = tfct_i32((int32_t[]){0, 1, 2}, d3, 1);
     tfc_output feeds[3] = {p, q, lab};
     tfc_tensor *vals[3] = {pv, qv, lv};
-    expect_run_error(g, x, feeds, vals, 2, "op 'rx' (SoftmaxCrossEntropyWithLogits): inputs 0 [2,3] and 1 [2,4] must "
+    tfct_expect_run_error(g, x, feeds, vals, 2, TFC_INVALID_ARGUMENT, "op 'rx' (SoftmaxCrossEntropyWithLogits): inputs 0 [2,3] and 1 [2,4] must "
                                            "have the same shape");
-    expect_run_error(g, sg, feeds, vals, 2, "op 'rs' (SigmoidCrossEntropyWithLogits): inputs 0 [2,3] and 1 [2,4]");
+    tfct_expect_run_error(g, sg, feeds, vals, 2, TFC_INVALID_ARGUMENT, "op 'rs' (SigmoidCrossEntropyWithLogits): inputs 0 [2,3] and 1 [2,4]");
     tfc_output f2[2] = {p, lab};
     tfc_tensor *v2[2] = {pv, lv};
-    expect_run_error(g, sp, f2, v2, 2, "logits have 2 rows but labels have 3");
+    tfct_expect_run_error(g, sp, f2, v2, 2, TFC_INVALID_ARGUMENT, "logits have 2 rows but labels have 3");
     tfc_tensor_free(pv);
     tfc_tensor_free(qv);
     tfc_tensor_free(lv);

@@ -69,15 +69,6 @@ static void expect_values(const tfc_tensor *t, const double *want, int64_t n, do
     }
 }
 
-static void expect_static_shape(tfc_graph *g, tfc_output o, const int64_t *dims, int rank)
-{
-    int64_t d[TFC_MAX_RANK];
-    int r;
-    TFCT_OK(tfc_graph_output_shape(g, o, d, &r));
-    CU_ASSERT_EQUAL_FATAL(r, rank);
-    for (int i = 0; i < rank; i++) CU_ASSERT_EQUAL(d[i], dims[i]);
-}
-
 /* A tensor of dtype dt from double values. */
 static tfc_tensor *mk(tfc_dtype dt, const double *v, const int64_t *dims, int rank)
 {
@@ -129,7 +120,7 @@ static void test_matmul_values(void)
             TFCT_GRAPH_OK(g);
             CU_ASSERT_STRING_EQUAL(tfc_op_type(C.op), "MatMul");
             CU_ASSERT_EQUAL(tfc_output_dtype(C), type);
-            expect_static_shape(g, C, d22, 2);
+            tfct_expect_static_shape(g, C, d22, 2);
             bool attr;
             TFCT_OK(tfc_op_attr_bool(C.op, "transpose_a", &attr));
             CU_ASSERT_EQUAL(attr, ta);
@@ -208,12 +199,12 @@ static void test_matmul_shapes(void)
     tfc_output c = tfc_placeholder(g, TFC_FLOAT, d3, 2, "c");
     tfc_output u = tfc_placeholder(g, TFC_FLOAT, NULL, -1, "u");
     int64_t w1[2] = {-1, -1}, w2[2] = {3, 5}, w3[2] = {-1, -1}, w4[2] = {3, 3};
-    expect_static_shape(g, tfc_matmul(g, a, b, false, false, NULL), w1, 2);
-    expect_static_shape(g, tfc_matmul(g, a, c, true, true, NULL), w2, 2);
-    expect_static_shape(g, tfc_matmul(g, u, u, false, false, NULL), w3, 2);
-    expect_static_shape(g, tfc_matmul(g, a, a, true, false, NULL), w4, 2);
+    tfct_expect_static_shape(g, tfc_matmul(g, a, b, false, false, NULL), w1, 2);
+    tfct_expect_static_shape(g, tfc_matmul(g, a, c, true, true, NULL), w2, 2);
+    tfct_expect_static_shape(g, tfc_matmul(g, u, u, false, false, NULL), w3, 2);
+    tfct_expect_static_shape(g, tfc_matmul(g, a, a, true, false, NULL), w4, 2);
     int64_t w5[2] = {-1, 3};
-    expect_static_shape(g, tfc_matmul(g, u, a, false, false, NULL), w5, 2);
+    tfct_expect_static_shape(g, tfc_matmul(g, u, a, false, false, NULL), w5, 2);
     TFCT_GRAPH_OK(g);
     tfc_graph_free(g);
 }
@@ -320,7 +311,7 @@ static void test_bias_add(void)
         int64_t d223[3] = {2, 2, 3}, d3[1] = {3}, d43[2] = {4, 3};
         tfc_output y3 = tfc_bias_add(g, cnst(g, type, v, d223, 3), cnst(g, type, b, d3, 1), "ba");
         tfc_output y2 = tfc_bias_add(g, cnst(g, type, v, d43, 2), cnst(g, type, b, d3, 1), NULL);
-        expect_static_shape(g, y3, d223, 3);
+        tfct_expect_static_shape(g, y3, d223, 3);
         CU_ASSERT_STRING_EQUAL(tfc_op_type(y3.op), "BiasAdd");
         const double want[12] = {1.5, 1, 103, 4.5, 4, 106, 7.5, 7, 109, 10.5, 10, 112};
         tfc_tensor *out = tfct_eval(g, y3, NULL, NULL, 0);
@@ -485,7 +476,7 @@ static void test_activation_points(void)
             TFCT_GRAPH_OK(g);
             CU_ASSERT_STRING_EQUAL(tfc_op_type(y.op), acts[a].type);
             CU_ASSERT_EQUAL(tfc_output_dtype(y), type);
-            expect_static_shape(g, y, d, 1);
+            tfct_expect_static_shape(g, y, d, 1);
             tfc_tensor *out = tfct_eval(g, y, NULL, NULL, 0);
             if (tfc_tensor_num_elements(out) == 9)
                 for (int i = 0; i < 9; i++) {
@@ -584,7 +575,7 @@ static void test_softmax_values(void)
         tfc_graph *g = new_graph();
         tfc_output c = cnst(g, type, x, d, 2);
         tfc_output y = tfc_softmax(g, c, NULL), ly = tfc_log_softmax(g, c, NULL);
-        expect_static_shape(g, y, d, 2);
+        tfct_expect_static_shape(g, y, d, 2);
         CU_ASSERT_STRING_EQUAL(tfc_op_type(ly.op), "LogSoftmax");
         tfc_tensor *out = tfct_eval(g, y, NULL, NULL, 0);
         expect_values(out, sm, 6, dt ? 1e-15 : 2e-7);
@@ -733,7 +724,7 @@ static void test_dropout_statistics(void)
         tfc_output y = tfc_dropout(g, cnst(g, dt ? TFC_DOUBLE : TFC_FLOAT, ones, d, 1), 0.3f, 42, "drop");
         CU_ASSERT_STRING_EQUAL(tfc_op_type(y.op), "Dropout");
         CU_ASSERT_EQUAL(tfc_op_num_outputs(y.op), 2);
-        expect_static_shape(g, y, d, 1);
+        tfct_expect_static_shape(g, y, d, 1);
         tfc_output f[2] = {y, {y.op, 1}};
         tfc_tensor *outs[2];
         run_n(g, 2, NULL, NULL, 0, f, outs, 2);
