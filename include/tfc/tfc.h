@@ -13,6 +13,7 @@
 #include "ops_array.h"
 #include "ops_loss.h"
 #include "ops_sparse.h"
+#include "ops_feature.h"
 #include "train.h"
 #include "idx.h"
 #include "graph_def.h"
