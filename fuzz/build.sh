@@ -1,6 +1,6 @@
 #!/bin/sh
-# Builds every fuzz target (fuzz/fuzz_*.c: IDX files, graphs, exported models,
-# checkpoints, event files) with clang + libFuzzer + ASan + UBSan and runs each.
+# Builds every fuzz target (fuzz/fuzz_*.c: IDX files, CSV and JSON lines,
+# graphs, exported models, checkpoints, event files) with clang + libFuzzer + ASan + UBSan and runs each.
 #
 #   fuzz/build.sh [SECONDS [TARGET...]]   SECONDS per target, default 30; 0 = build only
 #

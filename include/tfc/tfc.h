@@ -16,6 +16,7 @@
 #include "ops_feature.h"
 #include "train.h"
 #include "idx.h"
+#include "input.h"
 #include "graph_def.h"
 #include "saved_model.h"
 #include "saver.h"

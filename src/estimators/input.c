@@ -1,2 +1,0 @@
-/* Input pipelines: see include/tfc/input.h. */
-#include "../core/core.h"
