@@ -17,6 +17,7 @@
 #include "train.h"
 #include "idx.h"
 #include "input.h"
+#include "head.h"
 #include "graph_def.h"
 #include "saved_model.h"
 #include "saver.h"
