@@ -18,6 +18,7 @@
 #include "idx.h"
 #include "input.h"
 #include "head.h"
+#include "feature_column.h"
 #include "graph_def.h"
 #include "saved_model.h"
 #include "saver.h"
