@@ -44,6 +44,10 @@ TFC_API tfc_output tfc_shape(tfc_graph *g, tfc_output x, tfc_dtype out_type, con
 TFC_API tfc_output tfc_size(tfc_graph *g, tfc_output x, tfc_dtype out_type, const char *name);
 /* A tensor of the given shape filled with the scalar value. */
 TFC_API tfc_output tfc_fill(tfc_graph *g, const int64_t *dims, int rank, tfc_output value, const char *name);
+/* start, start + delta, ... up to but excluding limit (scalars of one dtype:
+ * int32, int64, float32 or float64; "Range"). delta must be non-zero and move
+ * start towards limit (TensorFlow's rule). */
+TFC_API tfc_output tfc_range(tfc_graph *g, tfc_output start, tfc_output limit, tfc_output delta, const char *name);
 TFC_API tfc_output tfc_zeros_like(tfc_graph *g, tfc_output x, const char *name);
 TFC_API tfc_output tfc_ones_like(tfc_graph *g, tfc_output x, const char *name);
 /* One-hot along a new last axis (axis -1) of depth; indices out of [0, depth) give off_value rows. */

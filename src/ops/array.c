@@ -2285,7 +2285,105 @@ static tfc_code g_pad(tfci_grad_ctx *gc)
  * the op table
  * ====================================================================== */
 
+/* ======================================================================
+ * Range
+ * ====================================================================== */
+
+/* Elements of range(start, limit, delta), or -1 when the arguments are invalid. */
+static int64_t range_count_int(int64_t start, int64_t limit, int64_t delta)
+{
+    if (delta == 0 || (delta > 0 && start > limit) || (delta < 0 && start < limit)) return -1;
+    uint64_t span = delta > 0 ? (uint64_t)limit - (uint64_t)start : (uint64_t)start - (uint64_t)limit;
+    uint64_t step = delta > 0 ? (uint64_t)delta : 0 - (uint64_t)delta;
+    uint64_t n = span / step + (span % step != 0);
+    return n > (uint64_t)INT64_MAX ? -1 : (int64_t)n;
+}
+
+static int64_t range_count_float(double start, double limit, double delta)
+{
+    if (delta == 0 || delta != delta || start != start || limit != limit) return -1;
+    if ((delta > 0 && start > limit) || (delta < 0 && start < limit)) return -1;
+    double n = ceil((limit - start) / delta);
+    return n >= 0 && n < 9.2e18 ? (int64_t)n : -1;
+}
+
+static bool range_is_int(tfc_dtype dt) { return dt == TFC_INT32 || dt == TFC_INT64; }
+
+static int64_t range_count(const tfc_tensor *a, const tfc_tensor *b, const tfc_tensor *c)
+{
+    if (range_is_int(a->dtype))
+        return range_count_int(tfci_tensor_int(a, 0), tfci_tensor_int(b, 0), tfci_tensor_int(c, 0));
+    return range_count_float(tfci_tensor_double(a, 0), tfci_tensor_double(b, 0), tfci_tensor_double(c, 0));
+}
+
+static tfc_code shape_range(tfc_op *op)
+{
+    tfc_dtype dt = tfci_in_dtype(op, 0);
+    if (!range_is_int(dt) && !tfci_dtype_is_float(dt))
+        return tfci_op_error(op, TFC_INVALID_ARGUMENT, "start must be int32, int64, float32 or float64, got %s",
+                             tfc_dtype_name(dt));
+    tfc_code c = tfci_expect_same_dtype(op, 0, 1);
+    if (!c) c = tfci_expect_same_dtype(op, 0, 2);
+    if (c) return c;
+    static const char *const names[3] = {"start", "limit", "delta"};
+    for (int i = 0; i < 3; i++)
+        if (tfci_in_shape(op, i)->rank > 0)
+            return tfci_op_error(op, TFC_INVALID_ARGUMENT, "%s must be a scalar", names[i]);
+    tfci_shape s = tfci_shape_scalar();
+    s.rank = 1;
+    s.dims[0] = -1;
+    const tfc_tensor *a = tfci_in_const(op, 0), *b = tfci_in_const(op, 1), *d = tfci_in_const(op, 2);
+    if (a && b && d && a->n == 1 && b->n == 1 && d->n == 1) {
+        s.dims[0] = range_count(a, b, d);
+        if (s.dims[0] < 0)
+            return tfci_op_error(op, TFC_INVALID_ARGUMENT,
+                                 "delta must be non-zero and move start towards limit (start %g, limit %g, delta %g)",
+                                 tfci_tensor_double(a, 0), tfci_tensor_double(b, 0), tfci_tensor_double(d, 0));
+    }
+    if ((c = tfci_op_set_num_outputs(op, 1))) return c;
+    tfci_op_set_output(op, 0, dt, &s);
+    return TFC_OK;
+}
+
+static tfc_code k_range(tfci_kctx *k)
+{
+    const tfc_tensor *a = k->in[0], *b = k->in[1], *d = k->in[2];
+    if (a->n != 1 || b->n != 1 || d->n != 1)
+        return tfci_kctx_error(k, TFC_INVALID_ARGUMENT, "start, limit and delta must be scalars");
+    int64_t n = range_count(a, b, d);
+    if (n < 0)
+        return tfci_kctx_error(k, TFC_INVALID_ARGUMENT,
+                               "delta must be non-zero and move start towards limit (start %g, limit %g, delta %g)",
+                               tfci_tensor_double(a, 0), tfci_tensor_double(b, 0), tfci_tensor_double(d, 0));
+    tfc_tensor *y = tfci_kctx_output(k, 0, a->dtype, &n, 1);
+    if (!y) return TFC_RESOURCE_EXHAUSTED;
+    switch (a->dtype) {
+    case TFC_INT32: {
+        int32_t v = *(const int32_t *)a->data, st = *(const int32_t *)d->data, *o = y->data;
+        for (int64_t i = 0; i < n; i++) o[i] = (int32_t)((uint32_t)v + (uint32_t)i * (uint32_t)st);
+        break;
+    }
+    case TFC_INT64: {
+        int64_t v = *(const int64_t *)a->data, st = *(const int64_t *)d->data, *o = y->data;
+        for (int64_t i = 0; i < n; i++) o[i] = (int64_t)((uint64_t)v + (uint64_t)i * (uint64_t)st);
+        break;
+    }
+    case TFC_FLOAT: {
+        float v = *(const float *)a->data, st = *(const float *)d->data, *o = y->data;
+        for (int64_t i = 0; i < n; i++) o[i] = v + (float)i * st;
+        break;
+    }
+    default: {
+        double v = *(const double *)a->data, st = *(const double *)d->data, *o = y->data;
+        for (int64_t i = 0; i < n; i++) o[i] = v + (double)i * st;
+        break;
+    }
+    }
+    return TFC_OK;
+}
+
 const tfci_op_def tfci_array_ops[] = {
+    {"Range", 3, 3, shape_range, k_range, NULL, TFCI_OP_NOT_DIFFERENTIABLE},
     {"ZerosLike", 1, 1, shape_like, k_zeros_like, NULL, TFCI_OP_NOT_DIFFERENTIABLE},
     {"OnesLike", 1, 1, shape_like, k_ones_like, NULL, TFCI_OP_NOT_DIFFERENTIABLE},
     {"Fill", 2, 2, shape_fill, k_fill, g_fill, 0},
@@ -2437,6 +2535,16 @@ TFC_API tfc_output tfc_fill(tfc_graph *g, const int64_t *dims, int rank, tfc_out
     if (rank < 0 || rank > MAXR || (rank > 0 && !dims))
         return fail_arg(g, "%s: rank must be in [0, 8] and dims not NULL", "tfc_fill");
     return tfci_binary(g, "Fill", name, tfci_const_int64s(g, dims, rank, NULL), value);
+}
+
+TFC_API tfc_output tfc_range(tfc_graph *g, tfc_output start, tfc_output limit, tfc_output delta, const char *name)
+{
+    tfc_op_builder *b = tfci_builder(g, "Range", name);
+    if (!b) return TFCI_NO_OUTPUT;
+    tfc_op_builder_add_input(b, start);
+    tfc_op_builder_add_input(b, limit);
+    tfc_op_builder_add_input(b, delta);
+    return tfci_finish(g, b);
 }
 
 TFC_API tfc_output tfc_zeros_like(tfc_graph *g, tfc_output x, const char *name)

@@ -1286,10 +1286,61 @@ static void test_second_order(void)
     }
 }
 
+static void test_range(void)
+{
+    tfc_graph *g;
+    TFCT_OK(tfc_graph_new(&g));
+    /* int64 0..5, static length */
+    tfc_output r = tfc_range(g, tfc_const_int64(g, 0, NULL), tfc_const_int64(g, 5, NULL), tfc_const_int64(g, 1, NULL),
+                             "r");
+    int64_t d5[1] = {5};
+    tfct_expect_static_shape(g, r, d5, 1);
+    tfc_tensor *t = tfct_eval(g, r, NULL, NULL, 0);
+    for (int i = 0; i < 5; i++) CU_ASSERT_EQUAL(((int64_t *)tfc_tensor_data(t))[i], i);
+    tfc_tensor_free(t);
+    /* negative delta and an uneven span: 5, 3, 1 */
+    tfc_output down = tfc_range(g, tfc_const_int32(g, 5, NULL), tfc_const_int32(g, 0, NULL),
+                                tfc_const_int32(g, -2, NULL), NULL);
+    t = tfct_eval(g, down, NULL, NULL, 0);
+    CU_ASSERT_EQUAL(tfc_tensor_num_elements(t), 3);
+    CU_ASSERT_EQUAL(((int32_t *)tfc_tensor_data(t))[2], 1);
+    tfc_tensor_free(t);
+    /* floats: 0, 0.25, 0.5, 0.75 */
+    tfc_output f = tfc_range(g, tfc_const_float(g, 0, NULL), tfc_const_float(g, 1, NULL), tfc_const_float(g, 0.25f, NULL),
+                             NULL);
+    t = tfct_eval(g, f, NULL, NULL, 0);
+    CU_ASSERT_EQUAL(tfc_tensor_num_elements(t), 4);
+    TFCT_NEAR(((float *)tfc_tensor_data(t))[3], 0.75, 1e-7);
+    tfc_tensor_free(t);
+    /* a limit known only at run time: row indices of a batch */
+    int64_t xd[1] = {-1};
+    tfc_output x = tfc_placeholder(g, TFC_FLOAT, xd, 1, "x");
+    tfc_output rows = tfc_range(g, tfc_const_int64(g, 0, NULL), tfc_size(g, x, TFC_INT64, NULL),
+                                tfc_const_int64(g, 1, NULL), "rows");
+    float xv[3] = {1, 2, 3};
+    int64_t d3[1] = {3};
+    tfc_tensor *xt = tfct_f32(xv, d3, 1);
+    t = tfct_eval(g, rows, &x, &xt, 1);
+    CU_ASSERT_EQUAL(tfc_tensor_num_elements(t), 3);
+    CU_ASSERT_EQUAL(((int64_t *)tfc_tensor_data(t))[2], 2);
+    tfc_tensor_free(t);
+    /* errors: zero delta at construction; wrong direction at run time */
+    tfc_range(g, tfc_const_int64(g, 0, NULL), tfc_const_int64(g, 5, NULL), tfc_const_int64(g, 0, NULL), "bad");
+    tfct_expect_graph_error(g, "delta must be non-zero");
+    tfc_output back = tfc_range(g, tfc_size(g, x, TFC_INT64, NULL), tfc_const_int64(g, 0, NULL),
+                                tfc_const_int64(g, 1, NULL), "back");
+    tfct_expect_run_error(g, back, &x, &xt, 1, TFC_INVALID_ARGUMENT, "move start towards limit (start 3, limit 0");
+    tfc_range(g, tfc_const_int64(g, 0, NULL), tfc_const_float(g, 5, NULL), tfc_const_int64(g, 1, NULL), "mixed");
+    tfct_expect_graph_error(g, "must have the same dtype");
+    tfc_tensor_free(xt);
+    tfc_graph_free(g);
+}
+
 int main(void)
 {
     static const tfct_case cases[] = {
         {"zeros_ones_like", test_zeros_ones_like},
+        {"range", test_range},
         {"fill", test_fill},
         {"fill_grad", test_fill_grad},
         {"shape_size", test_shape_size},
