@@ -204,6 +204,8 @@ static every_graph build_every_op(void)
     for (int i = 0; i < 6; i++) terms[nt++] = mean_all(g, sss[i]);
     terms[nt++] = mean_all(g, tfc_mul(g, stop, zl, NULL));
     terms[nt++] = mean_all(g, tfc_mul(g, s, ol, NULL));
+    terms[nt++] = mean_all(g, tfc_range(g, tfc_const_float(g, 0, NULL), tfc_const_float(g, 1, NULL),
+                                        tfc_const_float(g, 0.25f, NULL), "rng"));
     tfc_output loss = tfc_add_n(g, terms, nt, "loss");
     TFCT_GRAPH_OK(g);
     (void)sz;
