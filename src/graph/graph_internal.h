@@ -107,11 +107,13 @@ typedef struct tfci_kctx {
     tfci_op_state *state;     /* this op's session state (variables, random ops) */
     tfci_op_state *ref_state; /* input 0's variable, for ops with TFCI_OP_REF_INPUT0 */
     struct tfci_run *run;
+    tfc_code err; /* the code of a failed tfci_kctx_output, which the run reports */
 } tfci_kctx;
 
 typedef tfc_code (*tfci_kernel_fn)(tfci_kctx *k);
 
-/* Allocates output j's buffer from the run's arena; NULL with an error set on failure. */
+/* Allocates output j's buffer from the run's arena; NULL with an error set on
+ * failure (the run then reports that error's code, whatever the kernel returns). */
 tfc_tensor *tfci_kctx_output(tfci_kctx *k, int j, tfc_dtype dtype, const int64_t *dims, int rank);
 /* Output j is input i (no copy). */
 void tfci_kctx_forward(tfci_kctx *k, int j, int i);

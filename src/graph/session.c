@@ -63,7 +63,7 @@ tfc_tensor *tfci_kctx_output(tfci_kctx *k, int j, tfc_dtype dtype, const int64_t
     tfc_tensor *t = &k->out[j];
     int64_t n;
     size_t bytes;
-    if (tfci_check_shape(dtype, dims, rank, &n, &bytes) != TFC_OK) {
+    if ((k->err = tfci_check_shape(dtype, dims, rank, &n, &bytes)) != TFC_OK) {
         tfci_error_prefix("op '%s' (%s): output %d", k->op->name, k->op->def->name, j);
         return NULL;
     }
@@ -74,7 +74,8 @@ tfc_tensor *tfci_kctx_output(tfci_kctx *k, int j, tfc_dtype dtype, const int64_t
     }
     t->data = tfci_arena_alloc(&k->run->arena, bytes);
     if (!t->data) {
-        tfci_kctx_error(k, TFC_RESOURCE_EXHAUSTED, "out of memory allocating %zu bytes for output %d", bytes, j);
+        k->err = tfci_kctx_error(k, TFC_RESOURCE_EXHAUSTED, "out of memory allocating %zu bytes for output %d",
+                                 bytes, j);
         return NULL;
     }
     return t;
@@ -584,8 +585,12 @@ TFC_API tfc_code tfc_session_run(tfc_session *s, const tfc_output *feeds, tfc_te
         k.nout = st->nout;
         k.state = st->state;
         k.ref_state = st->ref_state;
+        k.err = TFC_OK;
         c = st->kernel(&k);
-        if (c) break;
+        if (c) {
+            if (k.err) c = k.err;
+            break;
+        }
         if (st->has_fed_outputs)
             for (int f = 0; f < nfeeds; f++)
                 if (feeds[f].op == st->op) set_fed(&r->slots[p->feed_slots[f]], feed_values[f]);

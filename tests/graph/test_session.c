@@ -124,6 +124,27 @@ static void test_placeholder_with_default_and_feeding_any_output(void)
     tfc_graph_free(g);
 }
 
+/* An output shape that overflows at run time is the caller's mistake
+ * (INVALID_ARGUMENT), whatever code the kernel returns. */
+static void test_output_overflow_code(void)
+{
+    tfc_graph *g;
+    TFCT_OK(tfc_graph_new(&g));
+    int64_t dd[2] = {1, 1 << 20};
+    tfc_output data = tfc_zeros(g, TFC_FLOAT, dd, 2, "data");
+    int64_t one[1] = {1};
+    int64_t zero = 0;
+    tfc_output ids = tfc_const_array(g, TFC_INT64, one, 1, &zero, "ids");
+    tfc_output nseg = tfc_placeholder(g, TFC_INT64, NULL, 0, "nseg");
+    tfc_output y = tfc_unsorted_segment_sum(g, data, ids, nseg, "y");
+    /* [2^50, 2^20] floats overflows the byte size */
+    tfc_tensor *nv;
+    TFCT_OK(tfc_tensor_new_scalar_int64(INT64_C(1) << 50, &nv));
+    tfct_expect_run_error(g, y, &nseg, &nv, 1, TFC_INVALID_ARGUMENT, "overflows");
+    tfc_tensor_free(nv);
+    tfc_graph_free(g);
+}
+
 typedef struct {
     tfc_session *s;
     tfc_output x, y;
@@ -256,6 +277,7 @@ int main(void)
         {"feed and fetch", test_feed_fetch_identity},
         {"variables", test_variables},
         {"run errors", test_run_errors},
+        {"output overflow reports INVALID_ARGUMENT", test_output_overflow_code},
         {"placeholder with default, feeding any output", test_placeholder_with_default_and_feeding_any_output},
         {"concurrent runs", test_concurrent_runs},
         {"8 threads running an MLP match sequential runs", test_concurrent_mlp_matches_sequential},
