@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,4 +145,24 @@ void tfct_expect_run_error(tfc_graph *g, tfc_output y, const tfc_output *feeds, 
     CU_ASSERT_PTR_NULL(out);
     TFCT_ERR_HAS(text);
     tfc_session_free(s);
+}
+
+static int tfct_rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void tfct_rm_rf(const char *dir) { nftw(dir, tfct_rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+char *tfct_temp_dir(const char *prefix)
+{
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base) base = "/tmp";
+    char *d = malloc(strlen(base) + strlen(prefix) + 16);
+    sprintf(d, "%s/%s_XXXXXX", base, prefix);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(d));
+    return d;
 }

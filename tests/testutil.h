@@ -66,4 +66,9 @@ tfc_tensor *tfct_eval(tfc_graph *g, tfc_output fetch, const tfc_output *feeds, t
 double tfct_grad_error(tfc_graph *g, tfc_output y, tfc_output x, const tfc_tensor *x_value, const tfc_output *feeds,
                        tfc_tensor *const *values, int n, double eps);
 
+/* A fresh directory "<prefix>_XXXXXX" under $TMPDIR (or /tmp); free() it. */
+char *tfct_temp_dir(const char *prefix);
+/* Removes a directory tree (rm -rf). */
+void tfct_rm_rf(const char *dir);
+
 #endif

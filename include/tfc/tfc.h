@@ -23,5 +23,6 @@
 #include "saved_model.h"
 #include "saver.h"
 #include "summary.h"
+#include "estimator.h"
 
 #endif

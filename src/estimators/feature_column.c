@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "estimators/estimator_internal.h"
 #include "tfc/ops_array.h"
 #include "tfc/ops_feature.h"
 #include "tfc/ops_math.h"
@@ -82,6 +83,8 @@ static tfc_feature_column *retain(const tfc_feature_column *c)
     atomic_fetch_add(&m->refs, 1);
     return m;
 }
+
+tfc_feature_column *tfci_feature_column_retain(const tfc_feature_column *c) { return retain(c); }
 
 void tfc_feature_column_free(tfc_feature_column *c)
 {
