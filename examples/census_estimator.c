@@ -28,6 +28,8 @@ static void usage(void)
             "  --model-dir DIR         model directory (default: a new temporary one, removed)\n"
             "  --export-dir BASE       also export the model under BASE/<timestamp>\n"
             "  --threads N             threads, 0 = all cores (default 0)\n"
+            "  --stream                read the training CSV while training (default: read it into\n"
+            "                          memory once, as tf.data's cache() does)\n"
             "  --verbose               print the training log\n"
             "Data: $TFC_SHARED_DATA/census or the repository's ../shared/data/census.\n");
 }
@@ -67,7 +69,7 @@ int main(int argc, char **argv)
     const char *model_dir = NULL, *export_dir = NULL;
     long steps = -1, batch = 40, eval_batch = 1000, seed = 0, threads = 0;
     double linear_lr = 0, dnn_lr = 0.05;
-    int verbose = 0;
+    int verbose = 0, stream = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool v = i + 1 < argc;
@@ -84,6 +86,7 @@ int main(int argc, char **argv)
         else if (v && !strcmp(a, "--export-dir")) export_dir = argv[++i];
         else if (v && !strcmp(a, "--threads")) threads = atol(argv[++i]);
         else if (!strcmp(a, "--verbose")) verbose = 1;
+        else if (!strcmp(a, "--stream")) stream = 1;
         else {
             if (strcmp(a, "--help") != 0) fprintf(stderr, "census_estimator: unknown flag or missing value: %s\n", a);
             usage();
@@ -140,14 +143,18 @@ int main(int argc, char **argv)
     tfc_estimator *e;
     if (tfc_estimator_new(&o, &e)) return fail("making the estimator");
 
-    tfc_csv_reader_options tro = TFC_CSV_READER_OPTIONS_INIT;
-    tro.batch_size = batch;
-    tro.num_epochs = 0; /* steps decide */
-    tro.shuffle_buffer_size = 40000;
-    tro.seed = (uint64_t)seed;
     tfc_input *train;
-    if (tfc_input_from_csv(cm.schema, &train_files, 1, &tro, "income_bracket", &train))
-        return fail("opening the training data");
+    if (stream) {
+        tfc_csv_reader_options tro = TFC_CSV_READER_OPTIONS_INIT;
+        tro.batch_size = batch;
+        tro.num_epochs = 0; /* steps decide */
+        tro.shuffle_buffer_size = 40000;
+        tro.seed = (uint64_t)seed;
+        if (tfc_input_from_csv(cm.schema, &train_files, 1, &tro, "income_bracket", &train))
+            return fail("opening the training data");
+    } else if (census_input_in_memory(&cm, train_files, batch, 0, 1, (uint64_t)seed, &train)) {
+        return fail("reading the training data");
+    }
     tfc_csv_reader_options ero = TFC_CSV_READER_OPTIONS_INIT;
     ero.batch_size = eval_batch;
     tfc_input *eval;

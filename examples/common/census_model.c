@@ -204,3 +204,26 @@ void census_model_free(census_model *m)
     tfc_csv_schema_free(m->schema);
     memset(m, 0, sizeof *m);
 }
+
+tfc_code census_input_in_memory(const census_model *m, const char *files, int64_t batch_size, int64_t num_epochs,
+                                int shuffle, uint64_t seed, tfc_input **out)
+{
+    tfc_csv_reader_options ro = TFC_CSV_READER_OPTIONS_INIT;
+    ro.batch_size = 1 << 24; /* everything in one batch */
+    tfc_csv_reader *r;
+    tfc_code c = tfc_csv_reader_new(m->schema, &files, 1, &ro, &r);
+    if (c) return c;
+    tfc_tensor *cols[15];
+    int64_t rows;
+    c = tfc_csv_reader_next_batch(r, 0, cols, &rows);
+    tfc_csv_reader_free(r);
+    if (c) return c;
+    tfc_tensor_input_options to = TFC_TENSOR_INPUT_OPTIONS_INIT;
+    to.batch_size = batch_size;
+    to.num_epochs = num_epochs;
+    to.shuffle = shuffle;
+    to.seed = seed;
+    c = tfc_input_from_tensors(columns, cols, 14, cols[14], &to, out);
+    for (int i = 0; i < 15; i++) tfc_tensor_free(cols[i]);
+    return c;
+}

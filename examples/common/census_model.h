@@ -33,6 +33,12 @@ tfc_code census_schema_new(tfc_csv_schema **out);
 tfc_code census_model_init(census_model *m, const char *train_files);
 void census_model_free(census_model *m);
 
+/* An input over files read into memory once (tf.data's cache()): batches
+ * of batch_size rows for num_epochs (0: forever), shuffled with seed when
+ * shuffle is set. */
+tfc_code census_input_in_memory(const census_model *m, const char *files, int64_t batch_size, int64_t num_epochs,
+                                int shuffle, uint64_t seed, tfc_input **out);
+
 /* The directory of adult.data and adult.test: $TFC_SHARED_DATA/census, else
  * the repository's ../shared/data/census. */
 const char *census_data_dir(void);

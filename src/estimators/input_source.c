@@ -54,9 +54,6 @@ struct tfci_input_pass {
     int64_t *perm; /* shuffle: the current epoch's order */
     int64_t *idx;  /* rows of the batch being built */
     int64_t idx_cap;
-    const char **sptr; /* string gathering scratch */
-    size_t *slen;
-    int64_t scap;
 };
 
 static void input_release(tfc_input *in)
@@ -337,8 +334,6 @@ void tfci_input_close(tfci_input_pass *p)
     free(p->features);
     free(p->perm);
     free(p->idx);
-    free(p->sptr);
-    free(p->slen);
     free(p);
     input_release(in);
 }
@@ -391,6 +386,13 @@ static void shuffle_epoch(tfci_input_pass *p)
     }
 }
 
+static void release_source(void *data, size_t bytes, void *src)
+{
+    (void)data;
+    (void)bytes;
+    tfc_tensor_free(src);
+}
+
 /* Copies rows idx[0..k) of src into a [k, dims[1..]] tensor in *slot, reusing
  * the previous batch's tensor when nobody else holds it and the shape fits. */
 static tfc_code slice_rows(tfci_input_pass *p, const tfc_tensor *src, const int64_t *idx, int64_t k,
@@ -404,23 +406,26 @@ static tfc_code slice_rows(tfci_input_pass *p, const tfc_tensor *src, const int6
     tfc_dtype dt = tfc_tensor_dtype(src);
 
     if (dt == TFC_STRING) {
-        tfc_tensor_free(*slot);
-        *slot = NULL;
-        int64_t need = k * per_row;
-        if (need > p->scap) {
-            const char **sp = realloc(p->sptr, (size_t)need * sizeof *sp);
-            if (sp) p->sptr = sp;
-            size_t *sl = realloc(p->slen, (size_t)need * sizeof *sl);
-            if (sl) p->slen = sl;
-            if (!sp || !sl) return tfci_error(TFC_RESOURCE_EXHAUSTED, "tfci_input_next: out of memory");
-            p->scap = need;
-        }
-        for (int64_t r = 0, o = 0; r < k; r++)
-            for (int64_t j = 0; j < per_row; j++, o++) {
-                tfc_code c = tfc_tensor_string(src, idx[r] * per_row + j, &p->sptr[o], &p->slen[o]);
-                if (c) return c;
+        /* Zero copy: the batch's elements point into src's strings, and the
+         * batch holds a reference to src until it is freed. */
+        tfc_tensor *t = *slot;
+        if (!t || atomic_load(&t->refcount) != 1 || tfc_tensor_dim(t, 0) != k || t->dealloc_arg != src) {
+            tfc_tensor_free(t);
+            *slot = NULL;
+            tfc_code c = tfci_tensor_alloc(TFC_STRING, dims, rank, &t);
+            if (c) {
+                tfci_error_prefix("tfci_input_next");
+                return c;
             }
-        return tfc_tensor_new_strings(dims, rank, p->sptr, p->slen, slot);
+            t->dealloc = release_source;
+            t->dealloc_arg = tfc_tensor_retain((tfc_tensor *)src);
+            *slot = t;
+        }
+        const tfci_tstring *from = src->data;
+        tfci_tstring *to = t->data;
+        for (int64_t r = 0, o = 0; r < k; r++)
+            for (int64_t j = 0; j < per_row; j++, o++) to[o] = from[idx[r] * per_row + j];
+        return TFC_OK;
     }
 
     tfc_tensor *t = *slot;
