@@ -104,6 +104,40 @@ static double metric(const tfc_eval_results *r, const char *name)
     return v;
 }
 
+typedef struct log_capture {
+    int loss_lines, rate_lines, saves;
+} log_capture;
+
+static void capture_log(tfc_log_level level, const char *msg, void *arg)
+{
+    log_capture *lc = arg;
+    if (level != TFC_LOG_INFO) return;
+    if (!strncmp(msg, "loss = ", 7) && strstr(msg, ", step = ")) lc->loss_lines++;
+    if (!strncmp(msg, "global_step/sec: ", 17)) lc->rate_lines++;
+    if (!strncmp(msg, "Saving checkpoints for ", 23)) lc->saves++;
+}
+
+/* Tags and steps of the scalar events in the one event file in dir. */
+static int read_scalars(const char *dir, const char *tag, int64_t *steps, int max)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+    while (d && (de = readdir(d))) {
+        if (!strstr(de->d_name, "events.out.tfevents")) continue;
+        char path[8400];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        tfc_event_reader *er;
+        TFCT_OK(tfc_event_reader_open(path, &er));
+        while (tfc_event_reader_next(er) == TFC_OK)
+            for (int i = 0; i < tfc_event_num_values(er); i++)
+                if (!strcmp(tfc_event_value_tag(er, i), tag) && n < max) steps[n++] = tfc_event_step(er);
+        tfc_event_reader_free(er);
+    }
+    if (d) closedir(d);
+    return n;
+}
+
 static void test_linear_classifier_train_evaluate_resume(void)
 {
     data d;
@@ -125,7 +159,18 @@ static void test_linear_classifier_train_evaluate_resume(void)
 
     tfc_input *train = make_input(&d, 0, 20, 0, 1);
     tfc_input *eval = make_input(&d, 0, 50, 1, 0);
+    log_capture lc = {0, 0, 0};
+    tfc_set_log_callback(capture_log, &lc);
     TFCT_OK(tfc_estimator_train(e, train, 250, 0));
+    tfc_set_log_callback(NULL, NULL);
+    CU_ASSERT_EQUAL(lc.loss_lines, 2); /* every 100 steps */
+    CU_ASSERT_EQUAL(lc.rate_lines, 2);
+    CU_ASSERT_EQUAL(lc.saves, 3);      /* 100, 200 and the end */
+    int64_t ev_steps[8];
+    CU_ASSERT_EQUAL(read_scalars(dir, "loss", ev_steps, 8), 2);
+    CU_ASSERT_EQUAL(ev_steps[0], 100);
+    CU_ASSERT_EQUAL(ev_steps[1], 200);
+    CU_ASSERT_EQUAL(read_scalars(dir, "global_step/sec", ev_steps, 8), 2);
     int64_t step = -1;
     TFCT_OK(tfc_estimator_global_step(e, &step));
     CU_ASSERT_EQUAL(step, 250);
@@ -149,6 +194,8 @@ static void test_linear_classifier_train_evaluate_resume(void)
     char evaldir[4200];
     snprintf(evaldir, sizeof evaldir, "%s/eval", dir);
     CU_ASSERT_EQUAL(count_files(evaldir, "events.out.tfevents"), 1);
+    CU_ASSERT_EQUAL(read_scalars(evaldir, "auc", ev_steps, 8), 1);
+    CU_ASSERT_EQUAL(ev_steps[0], 250);
 
     /* A new estimator on the same directory resumes at the newest checkpoint. */
     tfc_estimator_free(e);
@@ -581,6 +628,96 @@ static void test_errors(void)
     free(dir);
 }
 
+/* The census files through the CSV input: label vocabulary (with the test
+ * file's trailing period), '?' as missing, a comment line, hashing. */
+static void test_census_csv_end_to_end(void)
+{
+    char train_path[4096], test_path[4096];
+    const char *env = getenv("TFC_SHARED_DATA");
+    const char *file = __FILE__;
+    const char *tail = strstr(file, "tests/estimators/test_estimator.c");
+    if (env && env[0]) {
+        snprintf(train_path, sizeof train_path, "%s/census/adult.data", env);
+        snprintf(test_path, sizeof test_path, "%s/census/adult.test", env);
+    } else {
+        int root = tail ? (int)(tail - file) : 0;
+        snprintf(train_path, sizeof train_path, "%.*s../shared/data/census/adult.data", root, file);
+        snprintf(test_path, sizeof test_path, "%.*s../shared/data/census/adult.test", root, file);
+    }
+    FILE *probe = fopen(train_path, "r");
+    if (!probe) {
+        printf("\n  note: %s not found (set TFC_SHARED_DATA); skipping ", train_path);
+        return;
+    }
+    fclose(probe);
+    static const char *names[15] = {"age", "workclass", "fnlwgt", "education", "education_num", "marital_status",
+                                    "occupation", "relationship", "race", "gender", "capital_gain",
+                                    "capital_loss", "hours_per_week", "native_country", "income_bracket"};
+    tfc_csv_schema_options so = TFC_CSV_SCHEMA_OPTIONS_INIT;
+    so.missing_value = "?";
+    so.comment_prefix = "|";
+    tfc_csv_schema *schema;
+    TFCT_OK(tfc_csv_schema_new(&so, &schema));
+    for (int i = 0; i < 15; i++) {
+        bool num = i == 0 || i == 2 || i == 4 || i == 10 || i == 11 || i == 12;
+        TFCT_OK(tfc_csv_schema_add_column(schema, names[i], i == 14 ? TFC_INT64 : num ? TFC_INT64 : TFC_STRING,
+                                          i == 14 || num ? NULL : ""));
+    }
+    const char *labels[2] = {"<=50K", ">50K"};
+    TFCT_OK(tfc_csv_schema_set_label_vocabulary(schema, "income_bracket", labels, 2,
+                                                TFC_LABEL_STRIP_TRAILING_PERIOD));
+    tfc_feature_column *edu, *occ, *rel, *num, *age, *age_b;
+    TFCT_OK(tfc_categorical_column_with_hash_bucket("education", 100, &edu));
+    TFCT_OK(tfc_categorical_column_with_hash_bucket("occupation", 100, &occ));
+    TFCT_OK(tfc_categorical_column_with_hash_bucket("relationship", 100, &rel));
+    TFCT_OK(tfc_numeric_column("education_num", NULL, 0, NULL, TFC_FLOAT, &num));
+    TFCT_OK(tfc_numeric_column("age", NULL, 0, NULL, TFC_FLOAT, &age));
+    const float bounds[] = {25, 35, 45, 55, 65};
+    TFCT_OK(tfc_bucketized_column(age, bounds, 5, &age_b));
+    const tfc_feature_column *cols[5] = {edu, occ, rel, num, age_b};
+    char *dir = tfct_temp_dir("tfc_est");
+    tfc_estimator_options o = TFC_ESTIMATOR_OPTIONS_INIT;
+    o.linear_feature_columns = cols;
+    o.n_linear_feature_columns = 5;
+    o.label_vocabulary = labels;
+    o.label_vocabulary_size = 2;
+    o.config.model_dir = dir;
+    tfc_estimator *e;
+    TFCT_OK(tfc_estimator_new(&o, &e));
+    tfc_csv_reader_options tro = TFC_CSV_READER_OPTIONS_INIT;
+    tro.batch_size = 64;
+    tro.shuffle_buffer_size = 1000;
+    tfc_input *train, *test;
+    const char *tp = train_path, *ep = test_path;
+    TFCT_OK(tfc_input_from_csv(schema, &tp, 1, &tro, "income_bracket", &train));
+    tfc_csv_reader_options ero = TFC_CSV_READER_OPTIONS_INIT;
+    ero.batch_size = 4096;
+    TFCT_OK(tfc_input_from_csv(schema, &ep, 1, &ero, "income_bracket", &test));
+    TFCT_OK(tfc_estimator_train(e, train, 0, 0)); /* one epoch: 509 batches */
+    int64_t step = 0;
+    TFCT_OK(tfc_estimator_global_step(e, &step));
+    CU_ASSERT_EQUAL(step, (32561 + 63) / 64);
+    tfc_eval_results *r;
+    TFCT_OK(tfc_estimator_evaluate(e, test, 0, NULL, &r));
+    CU_ASSERT(metric(r, "accuracy") > 0.81);
+    CU_ASSERT(metric(r, "auc") > 0.85);
+    TFCT_NEAR(metric(r, "label/mean"), 3846.0 / 16281.0, 1e-6); /* every row of adult.test, ">50K." counted */
+    tfc_eval_results_free(r);
+    tfc_eval_results_free(NULL);
+    tfc_input_free(train);
+    tfc_input_free(test);
+    tfc_estimator_free(e);
+    tfc_feature_column_free(edu);
+    tfc_feature_column_free(occ);
+    tfc_feature_column_free(rel);
+    tfc_feature_column_free(num);
+    tfc_feature_column_free(age);
+    tfc_feature_column_free(age_b);
+    tfc_csv_schema_free(schema);
+    tfct_rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     static const tfct_case cases[] = {
@@ -590,6 +727,7 @@ int main(void)
         {"baseline classifier", test_baseline_learns_the_prior},
         {"train_and_evaluate schedule", test_train_and_evaluate_schedule},
         {"errors", test_errors},
+        {"census CSV files end to end", test_census_csv_end_to_end},
         {NULL, NULL},
     };
     return tfct_main("estimator", cases);
