@@ -607,9 +607,21 @@ typedef struct feature_entry {
     tfc_output value;
 } feature_entry;
 
+/* Ids a categorical column compiled to, so a column read by both the linear
+ * and the DNN part of a model (or by several crosses) is looked up or hashed
+ * once per step. */
+typedef struct ids_memo {
+    const tfc_feature_column *col;
+    tfc_graph *g;
+    tfc_output ids, weights;
+    bool may_drop;
+} ids_memo;
+
 struct tfc_features {
     feature_entry *e;
     int n, cap;
+    ids_memo *memo;
+    int nmemo, memocap;
 };
 
 tfc_code tfc_features_new(tfc_features **out)
@@ -624,6 +636,7 @@ void tfc_features_free(tfc_features *f)
     if (!f) return;
     for (int i = 0; i < f->n; i++) free(f->e[i].key);
     free(f->e);
+    free(f->memo);
     free(f);
 }
 
@@ -638,6 +651,7 @@ tfc_code tfc_features_set(tfc_features *f, const char *key, tfc_output value)
 {
     if (!f || !key || !*key || !value.op)
         return tfci_error(TFC_INVALID_ARGUMENT, "tfc_features_set: needs a map, a non-empty key and an output");
+    f->nmemo = 0; /* ids compiled from the old value are stale */
     int i = find_key(f, key);
     if (i >= 0) {
         f->e[i].value = value;
@@ -872,8 +886,35 @@ static tfc_code numeric_dense(tfc_graph *g, const tfc_features *f, const tfc_fea
 /* A categorical column's int64 ids [batch] and, for a weighted column, its
  * float weights [batch] (weights->op NULL otherwise). *may_drop: ids may be
  * -1 (no id: vocabulary default -1), which lookups must mask out. */
+static tfc_code categorical_ids_build(tfc_graph *g, const tfc_features *f, const tfc_feature_column *c,
+                                      tfc_output *ids, tfc_output *weights, bool *may_drop);
+
 static tfc_code categorical_ids(tfc_graph *g, const tfc_features *f, const tfc_feature_column *c, tfc_output *ids,
                                 tfc_output *weights, bool *may_drop)
+{
+    tfc_features *mf = (tfc_features *)f; /* the memo is a cache: logically const */
+    for (int i = 0; i < mf->nmemo; i++)
+        if (mf->memo[i].col == c && mf->memo[i].g == g) {
+            *ids = mf->memo[i].ids;
+            *weights = mf->memo[i].weights;
+            *may_drop = mf->memo[i].may_drop;
+            return TFC_OK;
+        }
+    tfc_code code = categorical_ids_build(g, f, c, ids, weights, may_drop);
+    if (code || tfc_graph_status(g)) return code;
+    if (mf->nmemo == mf->memocap) {
+        int cap = mf->memocap ? 2 * mf->memocap : 16;
+        ids_memo *m = realloc(mf->memo, (size_t)cap * sizeof *m);
+        if (!m) return TFC_OK; /* no memo: the next use builds the ops again */
+        mf->memo = m;
+        mf->memocap = cap;
+    }
+    mf->memo[mf->nmemo++] = (ids_memo){c, g, *ids, *weights, *may_drop};
+    return TFC_OK;
+}
+
+static tfc_code categorical_ids_build(tfc_graph *g, const tfc_features *f, const tfc_feature_column *c,
+                                      tfc_output *ids, tfc_output *weights, bool *may_drop)
 {
     tfc_output x;
     tfc_code code;
