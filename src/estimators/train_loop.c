@@ -18,9 +18,13 @@ static tfc_code open_train_writer(tfc_estimator *e, tfci_mode_state *ms)
 {
     if (e->train_writer) return TFC_OK;
     tfc_summary_writer_options wo = TFC_SUMMARY_WRITER_OPTIONS_INIT;
+    wo.flush_secs = 5; /* a killed trainer loses at most a few seconds of curves */
     tfc_code c = tfc_summary_writer_new(e->model_dir, &wo, &e->train_writer);
-    if (c == TFC_ALREADY_EXISTS) {
-        wo.filename_suffix = ".train";
+    /* Restarts within one second (a crash loop) find the name taken. */
+    char suffix[32];
+    for (int i = 1; c == TFC_ALREADY_EXISTS && i < 1000; i++) {
+        snprintf(suffix, sizeof suffix, ".train.%d", i);
+        wo.filename_suffix = suffix;
         c = tfc_summary_writer_new(e->model_dir, &wo, &e->train_writer);
     }
     if (c) return c;
