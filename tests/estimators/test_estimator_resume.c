@@ -9,8 +9,8 @@
  * saves, and checks that every restart restores.
  *
  * The kill moments are random; the seed is printed and TFCT_RESUME_SEED
- * replays a run. The check named BUG_... shows a library bug that the rest
- * of the test works around (see run_child_retrying). */
+ * replays a run. A regression check guards restarts within one second,
+ * which once failed on a taken event file name (see run_child_retrying). */
 #include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -298,12 +298,10 @@ static bool killed_by_us(const child_run *r)
  * of this wall-clock second were taken by earlier (killed) runs. */
 static int event_name_clashes;
 
-/* run_child, working around a library bug so the rest of the test still
- * runs: training opens "events.out.tfevents.<second>.<host>" and, if taken,
- * the same with ".train", then gives up (src/estimators/train_loop.c,
- * open_train_writer), so the third restart within one second fails with
- * TFC_ALREADY_EXISTS. Each such failure is counted (and fails the check
- * marked BUG below); the restart is retried once the second has changed. */
+/* run_child, counting restarts that fail because this second's event file
+ * names are taken (a fixed bug: three restarts within one second used to
+ * fail with TFC_ALREADY_EXISTS); such a restart is counted, fails the check
+ * below, and is retried once the second has changed so the rest still runs. */
 static void run_child_retrying(const fixture *f, const char *dir, const child_plan *plan, child_run *r)
 {
     for (int attempt = 0; attempt < 3; attempt++) {
@@ -333,15 +331,15 @@ static tfc_code parent_train(const fixture *f, tfc_estimator *e, int64_t steps)
     return c;
 }
 
-/* The check that shows the bug above. */
+/* The regression check for the event-file-name bug above. */
 static void check_no_event_name_clashes(void)
 {
     if (event_name_clashes)
-        fprintf(stderr, "\nBUG (src/estimators/train_loop.c, open_train_writer): %d restart(s) failed with "
+        fprintf(stderr, "\nregression (src/estimators/train_loop.c, open_train_writer): %d restart(s) failed with "
                 "TFC_ALREADY_EXISTS because two earlier runs in this model directory had taken this second's "
                 "event file names\n", event_name_clashes);
-    int BUG_restarts_failed_on_taken_event_file_name = event_name_clashes;
-    CU_ASSERT_EQUAL(BUG_restarts_failed_on_taken_event_file_name, 0);
+    int restarts_failed_on_taken_event_file_name = event_name_clashes;
+    CU_ASSERT_EQUAL(restarts_failed_on_taken_event_file_name, 0);
     event_name_clashes = 0;
 }
 
