@@ -1175,13 +1175,20 @@ TFC_API tfc_code tfc_csv_reader_next_batch(tfc_csv_reader *r, int64_t batch_size
     if (batch_size > CSV_MAX_BATCH)
         return tfci_error(TFC_INVALID_ARGUMENT, "tfc_csv_reader_next_batch: batch_size %lld is more than %lld rows",
                           (long long)batch_size, (long long)CSV_MAX_BATCH);
-    tfc_code c = ensure_batch(r, batch_size);
+    /* Buffers grow with the rows read, so "everything in one batch" costs
+     * what the data needs, not what batch_size could hold. */
+    tfc_code c = ensure_batch(r, batch_size < 1024 ? batch_size : 1024);
     if (c) return c;
     int64_t k = 0;
     int rc = ROW_OK;
     while (k < batch_size) {
         rc = pipeline_next(r);
         if (rc != ROW_OK) break;
+        if (k == r->bcap && (c = ensure_batch(r, r->bcap * 2 < batch_size ? r->bcap * 2 : batch_size))) {
+            chunk_release(r->row_chunk);
+            for (int64_t i = 0; i < k; i++) chunk_release(r->bchunks[i]);
+            return c;
+        }
         put_row(r, k++);
     }
     if (rc != ROW_OK && rc != TFC_OUT_OF_RANGE) {
