@@ -73,6 +73,9 @@ tfc_code tfc_estimator_export(tfc_estimator *e, const char *export_dir_base, cha
     if (export_path) *export_path = NULL;
     if (!e || !export_dir_base || !export_dir_base[0])
         return tfci_error(TFC_INVALID_ARGUMENT, "tfc_estimator_export: estimator and export_dir_base are required");
+    struct stat st;
+    if (stat(export_dir_base, &st) == 0 && !S_ISDIR(st.st_mode))
+        return tfci_error(TFC_INVALID_ARGUMENT, "export: '%s' exists and is not a directory", export_dir_base);
     tfci_mode_state *ms;
     tfc_code c = tfci_estimator_mode(e, TFCI_MODE_PREDICT, &ms);
     if (c) return c;
@@ -89,7 +92,6 @@ tfc_code tfc_estimator_export(tfc_estimator *e, const char *export_dir_base, cha
     }
     /* TensorFlow names exports by the second; the next free one if taken. */
     long long t = (long long)time(NULL);
-    struct stat st;
     for (;; t++) {
         snprintf(dir, len, "%s/%lld", export_dir_base, t);
         if (stat(dir, &st) != 0) break;

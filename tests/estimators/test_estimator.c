@@ -297,6 +297,15 @@ static void test_predict_and_export_agree(void)
     char *path = NULL;
     TFCT_OK(tfc_estimator_export(e, base, &path));
     CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+    char not_dir[4300];
+    snprintf(not_dir, sizeof not_dir, "%s/not_a_dir", dir);
+    FILE *nf = fopen(not_dir, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(nf);
+    fclose(nf);
+    char *none_path = NULL;
+    CU_ASSERT_EQUAL(tfc_estimator_export(e, not_dir, &none_path), TFC_INVALID_ARGUMENT);
+    TFCT_ERR_HAS("not_a_dir' exists and is not a directory");
+    CU_ASSERT_PTR_NULL(none_path);
     tfc_saved_model *m;
     TFCT_OK(tfc_saved_model_load(path, NULL, &m));
     CU_ASSERT_PTR_NOT_NULL(tfc_saved_model_find_signature(m, "serving_default"));
