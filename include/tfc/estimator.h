@@ -196,6 +196,22 @@ TFC_API tfc_code tfc_estimator_global_step(const tfc_estimator *e, int64_t *step
  * from the diverged state. */
 TFC_API tfc_code tfc_estimator_train(tfc_estimator *e, tfc_input *input, int64_t steps, int64_t max_steps);
 
+/* What the last tfc_estimator_train (or tfc_train_and_evaluate) call did,
+ * for progress displays and benchmarks. */
+typedef struct tfc_train_stats {
+    size_t size;         /* sizeof(tfc_train_stats): set it before the call */
+    int64_t steps;       /* training steps run */
+    int64_t examples;    /* examples they consumed */
+    int64_t global_step; /* the global step at the end */
+    double seconds;      /* wall time of the whole call */
+    double step_seconds; /* of which in training steps (reading batches and running them): without building
+                            the graph, restoring, saving checkpoints or evaluating */
+    double last_loss;    /* the loss of the last step (NaN before any) */
+} tfc_train_stats;
+
+/* Fills *out (up to out->size bytes); zeros and a NaN loss before any training. */
+TFC_API tfc_code tfc_estimator_train_stats(const tfc_estimator *e, tfc_train_stats *out);
+
 /* ---- Evaluate ---------------------------------------------------------------------- */
 
 typedef struct tfc_eval_results tfc_eval_results;

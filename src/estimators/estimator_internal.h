@@ -112,6 +112,7 @@ struct tfc_estimator {
     int64_t *hidden_units;
     tfci_mode_state modes[3];
     int64_t step;            /* the train session's global step */
+    tfc_train_stats stats;   /* of the last train call */
     tfc_summary_writer *train_writer;
 };
 

@@ -55,9 +55,12 @@ static tfc_code train_impl(tfc_estimator *e, tfc_input *input, int64_t steps, in
     if (!e || !input) return tfci_error(TFC_INVALID_ARGUMENT, "tfc_estimator_train: NULL estimator or input");
     if (steps < 0 || max_steps < 0)
         return tfci_error(TFC_INVALID_ARGUMENT, "steps and max_steps must not be negative (0: no limit)");
+    double t_call = tfci_now_seconds();
+    e->stats = (tfc_train_stats){sizeof e->stats, 0, 0, e->step, 0, 0, NAN};
     tfci_mode_state *ms;
     tfc_code c = tfci_estimator_mode(e, TFCI_MODE_TRAIN, &ms);
     if (c) return c;
+    e->stats.global_step = e->step;
     if (max_steps && e->step >= max_steps) {
         tfci_log(TFC_LOG_INFO, "Skipping training since max_steps has already saved (global step %" PRId64 ")",
                  e->step);
@@ -76,6 +79,7 @@ static tfc_code train_impl(tfc_estimator *e, tfc_input *input, int64_t steps, in
     double t_log = tfci_now_seconds(), t_sum = t_log, t_save = t_log;
     int64_t examples = 0;
     bool diverged = false;
+    double t_steps = tfci_now_seconds();
     for (;;) {
         if (steps && e->step - start >= steps) break;
         if (max_steps && e->step >= max_steps) break;
@@ -96,6 +100,10 @@ static tfc_code train_impl(tfc_estimator *e, tfc_input *input, int64_t steps, in
         tfc_tensor_free(loss_t);
         e->step++;
         examples += b.rows;
+        e->stats.steps++;
+        e->stats.examples += b.rows;
+        e->stats.global_step = e->step;
+        e->stats.last_loss = loss;
         if (!isfinite(loss)) {
             diverged = true;
             c = tfci_error(TFC_INVALID_ARGUMENT, "NaN loss during training (loss = %g at global step %" PRId64
@@ -124,12 +132,16 @@ static tfc_code train_impl(tfc_estimator *e, tfc_input *input, int64_t steps, in
         bool due = rc->save_checkpoints_steps > 0 ? e->step % rc->save_checkpoints_steps == 0
                                                   : tfci_now_seconds() - t_save >= rc->save_checkpoints_secs;
         if (due) {
+            e->stats.step_seconds += tfci_now_seconds() - t_steps;
+            t_steps = 0;
             if ((c = save(e, ms))) break;
             last_saved = e->step;
             t_save = tfci_now_seconds();
             if (hook && (c = hook(e, e->step, false, hook_arg))) break;
+            t_steps = tfci_now_seconds();
         }
     }
+    if (t_steps > 0) e->stats.step_seconds += tfci_now_seconds() - t_steps;
     tfci_feeds_free(&feeds);
     tfci_input_close(pass);
     if (diverged) {
@@ -144,11 +156,24 @@ static tfc_code train_impl(tfc_estimator *e, tfc_input *input, int64_t steps, in
     if (e->step != last_saved || e->step == 0) {
         if ((c = save(e, ms))) return c;
     }
+    e->stats.seconds = tfci_now_seconds() - t_call;
     tfci_log(TFC_LOG_INFO, "Training done: %" PRId64 " steps (%" PRId64 " examples), global step %" PRId64,
              e->step - start, examples, e->step);
     if ((c = tfc_summary_writer_flush(e->train_writer))) return c;
     if (hook) c = hook(e, e->step, true, hook_arg);
     return c;
+}
+
+tfc_code tfc_estimator_train_stats(const tfc_estimator *e, tfc_train_stats *out)
+{
+    if (!e || !out || out->size < sizeof(size_t))
+        return tfci_error(TFC_INVALID_ARGUMENT, "tfc_estimator_train_stats: NULL argument or size not set");
+    size_t n = out->size < sizeof e->stats ? out->size : sizeof e->stats;
+    tfc_train_stats s = e->stats;
+    if (s.size == 0) s = (tfc_train_stats){sizeof s, 0, 0, e->step, 0, 0, NAN};
+    s.size = n;
+    memcpy(out, &s, n);
+    return TFC_OK;
 }
 
 tfc_code tfc_estimator_train(tfc_estimator *e, tfc_input *input, int64_t steps, int64_t max_steps)

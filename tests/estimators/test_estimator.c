@@ -163,6 +163,13 @@ static void test_linear_classifier_train_evaluate_resume(void)
     tfc_set_log_callback(capture_log, &lc);
     TFCT_OK(tfc_estimator_train(e, train, 250, 0));
     tfc_set_log_callback(NULL, NULL);
+    tfc_train_stats st = {sizeof st, 0, 0, 0, 0, 0, 0};
+    TFCT_OK(tfc_estimator_train_stats(e, &st));
+    CU_ASSERT_EQUAL(st.steps, 250);
+    CU_ASSERT_EQUAL(st.examples, 250 * 20);
+    CU_ASSERT_EQUAL(st.global_step, 250);
+    CU_ASSERT(st.step_seconds > 0 && st.step_seconds <= st.seconds);
+    CU_ASSERT(isfinite(st.last_loss) && st.last_loss > 0);
     CU_ASSERT_EQUAL(lc.loss_lines, 2); /* every 100 steps */
     CU_ASSERT_EQUAL(lc.rate_lines, 2);
     CU_ASSERT_EQUAL(lc.saves, 3);      /* 100, 200 and the end */
