@@ -179,6 +179,81 @@ oom:
     return tfci_error(TFC_RESOURCE_EXHAUSTED, "%s: out of memory", fn);
 }
 
+/* ---- interning --------------------------------------------------------------------- */
+
+static void free_pool(void *data, size_t bytes, void *pool)
+{
+    (void)data;
+    (void)bytes;
+    free(pool);
+}
+
+static uint64_t str_hash(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a: only needs to spread the bits */
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+    return h;
+}
+
+/* A copy of a string tensor whose equal values share one copy: a shuffled
+ * batch then reads a few hot cache lines instead of strings scattered over
+ * the whole column (census: 8 string columns, a few hundred distinct values).
+ * NULL when the values are mostly distinct or memory is short: the caller
+ * keeps the original. */
+static tfc_tensor *intern_strings(const tfc_tensor *src)
+{
+    int64_t n = src->n;
+    if (n < 64) return NULL;
+    const tfci_tstring *v = src->data;
+    uint64_t cap = 64;
+    while (cap < (uint64_t)n / 2) cap <<= 1;
+    int64_t *slot = malloc(cap * sizeof *slot); /* index of the first element with that value, or -1 */
+    size_t *off = malloc((size_t)n * sizeof *off);
+    char *pool = NULL;
+    size_t used = 0, pool_cap = 0;
+    int64_t distinct = 0;
+    tfc_tensor *t = NULL;
+    if (!slot || !off) goto done;
+    for (uint64_t i = 0; i < cap; i++) slot[i] = -1;
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t h = str_hash(v[i].ptr, v[i].len) & (cap - 1);
+        while (slot[h] >= 0 && !(v[slot[h]].len == v[i].len && !memcmp(v[slot[h]].ptr, v[i].ptr, v[i].len)))
+            h = (h + 1) & (cap - 1);
+        if (slot[h] >= 0) {
+            off[i] = off[slot[h]];
+            continue;
+        }
+        if (++distinct > (int64_t)(cap / 2) || distinct > n / 4) goto done; /* mostly distinct: no gain */
+        slot[h] = i;
+        if (used + v[i].len + 1 > pool_cap) {
+            size_t nc = pool_cap ? 2 * pool_cap : 4096;
+            while (nc < used + v[i].len + 1) nc *= 2;
+            char *np = realloc(pool, nc);
+            if (!np) goto done;
+            pool = np;
+            pool_cap = nc;
+        }
+        if (v[i].len) memcpy(pool + used, v[i].ptr, v[i].len);
+        pool[used + v[i].len] = 0;
+        off[i] = used;
+        used += v[i].len + 1;
+    }
+    if (!pool || tfci_tensor_alloc(TFC_STRING, src->dims, src->rank, &t)) {
+        t = NULL;
+        goto done;
+    }
+    tfci_tstring *to = t->data;
+    for (int64_t i = 0; i < n; i++) to[i] = (tfci_tstring){pool + off[i], v[i].len};
+    t->dealloc = free_pool;
+    t->dealloc_arg = pool;
+    pool = NULL;
+done:
+    free(pool);
+    free(slot);
+    free(off);
+    return t;
+}
+
 /* ---- tensors -------------------------------------------------------------------------- */
 
 static const char *shape_of(const tfc_tensor *t, char *buf, size_t size)
@@ -262,7 +337,8 @@ TFC_API tfc_code tfc_input_from_tensors(const char *const *keys, tfc_tensor *con
     }
     in->n = n;
     for (int i = 0; i < n; i++) {
-        in->features[i] = tfc_tensor_retain(features[i]);
+        in->features[i] = tfc_tensor_dtype(features[i]) == TFC_STRING ? intern_strings(features[i]) : NULL;
+        if (!in->features[i]) in->features[i] = tfc_tensor_retain(features[i]);
         in->keys[i] = in->key_copies[i] = dup_str(keys[i]);
         if (!in->key_copies[i]) {
             input_release(in);

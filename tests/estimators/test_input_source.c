@@ -600,6 +600,57 @@ static void test_tensor_lifetimes(void)
     tfci_input_close(p);
 }
 
+/* A low-cardinality string column (interned inside the input) and a
+ * high-cardinality one (kept as is) come out exactly as given, shuffled. */
+static void test_tensor_repeated_strings(void)
+{
+    enum { NR = 300 };
+    static const char *const words[3] = {"Private", "", "Self-emp-not-inc"};
+    const char *low[NR], *high[NR];
+    char buf[NR][16];
+    int64_t ids[NR];
+    for (int i = 0; i < NR; i++) {
+        low[i] = words[(i * 7) % 3];
+        snprintf(buf[i], sizeof buf[i], "id-%d", i);
+        high[i] = buf[i];
+        ids[i] = i;
+    }
+    int64_t dims[1] = {NR};
+    tfc_tensor *tl, *th;
+    TFCT_OK(tfc_tensor_new_strings(dims, 1, low, NULL, &tl));
+    TFCT_OK(tfc_tensor_new_strings(dims, 1, high, NULL, &th));
+    tfc_tensor *ti = tfct_i64(ids, dims, 1);
+    const char *keys[3] = {"low", "high", "id"};
+    tfc_tensor *feats[3] = {tl, th, ti};
+    tfc_tensor_input_options o = TFC_TENSOR_INPUT_OPTIONS_INIT;
+    o.batch_size = 64;
+    o.shuffle = 1;
+    o.seed = 3;
+    tfc_input *in;
+    TFCT_OK(tfc_input_from_tensors(keys, feats, 3, NULL, &o, &in));
+    tfc_tensor_free(tl); /* the input keeps what it needs */
+    tfc_tensor_free(th);
+    tfc_tensor_free(ti);
+    tfci_input_pass *p;
+    TFCT_OK(tfci_input_open(in, &p));
+    tfci_batch b;
+    int seen = 0;
+    while (tfci_input_next(p, &b) == TFC_OK) {
+        const int64_t *id = tfc_tensor_data(b.features[2]);
+        for (int64_t r = 0; r < b.rows; r++, seen++) {
+            const char *s;
+            size_t len;
+            TFCT_OK(tfc_tensor_string(b.features[0], r, &s, &len));
+            CU_ASSERT(len == strlen(low[id[r]]) && !memcmp(s, low[id[r]], len));
+            TFCT_OK(tfc_tensor_string(b.features[1], r, &s, &len));
+            CU_ASSERT(len == strlen(high[id[r]]) && !memcmp(s, high[id[r]], len));
+        }
+    }
+    CU_ASSERT_EQUAL(seen, NR);
+    tfci_input_close(p);
+    tfc_input_free(in);
+}
+
 static void test_tensor_errors(void)
 {
     float x[6] = {0, 1, 2, 3, 4, 5};
@@ -704,6 +755,7 @@ int main(void)
         {"tensors: dtypes and shapes", test_tensor_dtypes_and_shapes},
         {"tensors: lifetimes", test_tensor_lifetimes},
         {"tensors: errors", test_tensor_errors},
+        {"tensors: repeated strings", test_tensor_repeated_strings},
         {NULL, NULL},
     };
     int rc = tfct_main("input_source", cases);
