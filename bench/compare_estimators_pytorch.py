@@ -41,8 +41,8 @@ Recipes (both sides):
   permutation, batches run across epoch boundaries.
   linear: the wide columns plus the five standardized numbers, FTRL lr 0.2,
   batch 40, --linear-steps (5000); dnn: batch 40, --dnn-steps (1000); wide &
-  deep: FTRL --wide-lr (0.1) + Adagrad 0.05, batch 40 and 256,
-  --wide-deep-steps (2000).
+  deep: FTRL --wide-lr (0.05) + Adagrad 0.05, batch 40 and 256,
+  --wide-deep-steps (3000).
   Boston: 13 standardized features, hidden 10-10 ReLU, Adagrad 0.05, batch 32,
   3000 steps, squared error (mean over the batch); test RMSE in $1000s.
 
@@ -692,10 +692,10 @@ def main():
     ap.add_argument("--data", help="the data directory (default $TFC_SHARED_DATA, else ../shared/data)")
     ap.add_argument("--linear-steps", type=int, default=5000)
     ap.add_argument("--dnn-steps", type=int, default=1000)
-    ap.add_argument("--wide-deep-steps", type=int, default=2000)
-    ap.add_argument("--wide-lr", type=float, default=0.1,
+    ap.add_argument("--wide-deep-steps", type=int, default=3000)
+    ap.add_argument("--wide-lr", type=float, default=0.05,
                     help="FTRL learning rate of wide & deep's wide part, PyTorch side (tfc's program uses its own "
-                         "default; keep them equal) (default 0.1)")
+                         "default; keep them equal) (default 0.05)")
     ap.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     try:

@@ -19,10 +19,10 @@ static void usage(void)
             "  --train-files PATTERN   training CSV (default <data>/adult.data)\n"
             "  --eval-files PATTERN    evaluation CSV (default <data>/adult.test)\n"
             "  --model M               linear, dnn or wide_deep (default wide_deep)\n"
-            "  --steps N               training steps (default: linear 5000, dnn 1000, wide_deep 2000)\n"
+            "  --steps N               training steps (default: linear 5000, dnn 1000, wide_deep 3000)\n"
             "  --batch-size N          training batch size (default 40)\n"
             "  --eval-batch-size N     evaluation batch size (default 1000)\n"
-            "  --linear-lr X           FTRL learning rate (default: linear 0.2, wide & deep 0.1)\n"
+            "  --linear-lr X           FTRL learning rate (default: linear 0.2, wide & deep 0.05)\n"
             "  --dnn-lr X              Adagrad learning rate (default 0.05)\n"
             "  --seed S                graph and shuffle seed (default 0)\n"
             "  --model-dir DIR         model directory (default: a new temporary one, removed)\n"
@@ -95,8 +95,8 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
-    if (steps < 0) steps = kind == TFC_MODEL_LINEAR ? 5000 : kind == TFC_MODEL_DNN ? 1000 : 2000;
-    if (linear_lr <= 0) linear_lr = kind == TFC_MODEL_LINEAR ? 0.2 : 0.1;
+    if (steps < 0) steps = kind == TFC_MODEL_LINEAR ? 5000 : kind == TFC_MODEL_DNN ? 1000 : 3000;
+    if (linear_lr <= 0) linear_lr = kind == TFC_MODEL_LINEAR ? 0.2 : 0.05;
     if (verbose) tfc_set_log_callback(log_to_stderr, NULL);
 
     census_model cm;
