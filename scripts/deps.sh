@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential pkg-config meson ninja-build
   libopenblas-dev zlib1g-dev libcunit1-dev
-  libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libjansson-dev
+  libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libjansson-dev libsqlite3-dev
   abigail-tools clang libclang-rt-14-dev
   python3 python3-pytest python3-numpy
   dataset-fashion-mnist
