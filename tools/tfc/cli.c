@@ -49,6 +49,26 @@ void cli_help(FILE *f, const char *cmd, const char *synopsis, const char *summar
     fprintf(f, "  %-28s %s\n", "--help", "show this help");
 }
 
+/* Joined values of repeated flags live as long as the process (like argv);
+ * a value replaced by a longer join is freed at once. */
+static char *joined[256];
+
+static void keep_joined(const char *old, char *j)
+{
+    for (int i = 0; i < 256; i++)
+        if (joined[i] && joined[i] == old) {
+            free(joined[i]);
+            joined[i] = j;
+            return;
+        }
+    for (int i = 0; i < 256; i++)
+        if (!joined[i]) {
+            joined[i] = j;
+            return;
+        }
+    /* more than 256 repeated flags at once: the value simply lives until exit */
+}
+
 static cli_flag *find(cli_flag *flags, int nflags, const char *name, size_t len)
 {
     for (int i = 0; i < nflags; i++)
@@ -93,11 +113,12 @@ int cli_parse(const char *cmd, const char *synopsis, const char *summary, cli_fl
             const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v) return cli_fail(TFC_EXIT_USAGE, "%s: flag %s needs a value (%s)", cmd, f->name, f->metavar);
             if (f->given && f->repeatable) {
-                /* joined with ',': the value lives as long as the process (argv-like) */
+                /* joined with ',' in storage the flag keeps */
                 size_t n = strlen(f->value) + strlen(v) + 2;
                 char *j = malloc(n);
                 if (!j) return cli_fail(TFC_EXIT_ERROR, "out of memory");
                 snprintf(j, n, "%s,%s", f->value, v);
+                keep_joined(f->value, j);
                 f->value = j;
             } else {
                 f->value = v;
