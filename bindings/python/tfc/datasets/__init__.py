@@ -1,0 +1,1 @@
+"""Small data sets for examples: MNIST / Fashion-MNIST from IDX files."""
