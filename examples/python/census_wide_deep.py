@@ -10,9 +10,8 @@ NUMBERS, CLASSES = ["age", "education_num", "capital_gain", "capital_loss", "hou
 read = lambda f: tfc.data.read_csv(os.path.join(DATA, "census", f), COLUMNS, DEFAULTS, na_value="?",  # noqa: E731
     comment_prefix="|", label_name="income_bracket", label_vocabulary=CLASSES, label_strip_trailing_period=True)
 (x, y), (test_x, test_y) = read("adult.data"), read("adult.test")
-for k in NUMBERS:  # standardized copies for the deep part (the C model's normalizer_fn)
-    m, s = x[k].mean(dtype="float64"), x[k].std(dtype="float64")
-    x[k + "_std"], test_x[k + "_std"] = (x[k] - m) / s, (test_x[k] - m) / s
+stats = {k: (float(x[k].mean(dtype="float64")), float(x[k].std(dtype="float64"))) for k in NUMBERS}
+standardized = lambda k, m, s: fc.numeric_column(k, normalizer_fn=lambda v: (v - m) / s)  # noqa: E731
 vocab = lambda key, words: fc.categorical_column_with_vocabulary_list(key, words.split(), num_oov_buckets=1)  # noqa
 gender, race = vocab("gender", "Female Male"), vocab("race", "Amer-Indian-Eskimo Asian-Pac-Islander Black Other White")
 education = vocab("education", "Bachelors HS-grad 11th Masters 9th Some-college Assoc-acdm Assoc-voc 7th-8th "
@@ -28,7 +27,7 @@ eo = ["education", "occupation"]
 wide = [gender, country, education, occupation, work, marital, relation, race, age, fc.crossed_column(eo, 10000),
         fc.crossed_column([age] + eo, 1000000), fc.crossed_column(["native_country", "occupation"], 10000)]
 deep = ([fc.indicator_column(c) for c in (work, education, marital, gender, relation, race)] +
-        [fc.embedding_column(c, 8) for c in (country, occupation)] + [fc.numeric_column(k + "_std") for k in NUMBERS])
+        [fc.embedding_column(c, 8) for c in (country, occupation)] + [standardized(k, *stats[k]) for k in NUMBERS])
 with tempfile.TemporaryDirectory() as model_dir:
     model = tfc.estimator.DNNLinearCombinedClassifier(
         linear_feature_columns=wide, linear_optimizer=tfc.train.FtrlOptimizer(0.05), dnn_feature_columns=deep,

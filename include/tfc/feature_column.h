@@ -68,6 +68,15 @@ TFC_API tfc_code tfc_numeric_column_with_normalizer(const char *key, const int64
                                                     const float *default_value, tfc_dtype dtype,
                                                     tfc_normalizer_fn normalizer, void *arg,
                                                     tfc_feature_column **out);
+/* The same with a normalizer that returns its output through *out and a
+ * tfc_code, for bindings whose callbacks cannot return a struct by value
+ * (Python's ctypes): TFC_OK with *out set, or an error code (the graph's
+ * sticky error, if set, is reported instead). */
+typedef tfc_code (*tfc_normalizer_out_fn)(tfc_graph *g, const tfc_output *x, void *arg, tfc_output *out);
+TFC_API tfc_code tfc_numeric_column_with_normalizer_out(const char *key, const int64_t *shape, int rank,
+                                                        const float *default_value, tfc_dtype dtype,
+                                                        tfc_normalizer_out_fn normalizer, void *arg,
+                                                        tfc_feature_column **out);
 /* A numeric column's default (lent) and its length; *values NULL and *n 0
  * when it has none or the column is not numeric. */
 TFC_API void tfc_feature_column_default_value(const tfc_feature_column *col, const float **values, int *n);

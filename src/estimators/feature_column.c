@@ -46,6 +46,7 @@ struct tfc_feature_column {
     tfc_dtype dtype;
     float *default_value; /* size values or NULL */
     tfc_normalizer_fn normalizer;
+    tfc_normalizer_out_fn normalizer_out;
     void *normalizer_arg;
     /* bucketized */
     float *boundaries;
@@ -179,15 +180,19 @@ static tfc_feature_column *new_keyed(fc_kind kind, const char *key)
     return c;
 }
 
+static tfc_code numeric_column(const char *key, const int64_t *shape, int rank, const float *default_value,
+                               tfc_dtype dtype, tfc_normalizer_fn normalizer, tfc_normalizer_out_fn normalizer_out,
+                               void *arg, tfc_feature_column **out);
+
 tfc_code tfc_numeric_column(const char *key, const int64_t *shape, int rank, const float *default_value,
                             tfc_dtype dtype, tfc_feature_column **out)
 {
-    return tfc_numeric_column_with_normalizer(key, shape, rank, default_value, dtype, NULL, NULL, out);
+    return numeric_column(key, shape, rank, default_value, dtype, NULL, NULL, NULL, out);
 }
 
-tfc_code tfc_numeric_column_with_normalizer(const char *key, const int64_t *shape, int rank,
-                                            const float *default_value, tfc_dtype dtype, tfc_normalizer_fn normalizer,
-                                            void *arg, tfc_feature_column **out)
+static tfc_code numeric_column(const char *key, const int64_t *shape, int rank, const float *default_value,
+                               tfc_dtype dtype, tfc_normalizer_fn normalizer, tfc_normalizer_out_fn normalizer_out,
+                               void *arg, tfc_feature_column **out)
 {
     tfc_code code = check_key("numeric_column", key, out);
     if (code) return code;
@@ -219,6 +224,7 @@ tfc_code tfc_numeric_column_with_normalizer(const char *key, const int64_t *shap
     c->size = size;
     c->dtype = dtype;
     c->normalizer = normalizer;
+    c->normalizer_out = normalizer_out;
     c->normalizer_arg = arg;
     if (default_value) {
         c->default_value = malloc((size_t)size * sizeof(float));
@@ -230,6 +236,20 @@ tfc_code tfc_numeric_column_with_normalizer(const char *key, const int64_t *shap
     }
     *out = c;
     return TFC_OK;
+}
+
+tfc_code tfc_numeric_column_with_normalizer(const char *key, const int64_t *shape, int rank,
+                                            const float *default_value, tfc_dtype dtype, tfc_normalizer_fn normalizer,
+                                            void *arg, tfc_feature_column **out)
+{
+    return numeric_column(key, shape, rank, default_value, dtype, normalizer, NULL, arg, out);
+}
+
+tfc_code tfc_numeric_column_with_normalizer_out(const char *key, const int64_t *shape, int rank,
+                                                const float *default_value, tfc_dtype dtype,
+                                                tfc_normalizer_out_fn normalizer, void *arg, tfc_feature_column **out)
+{
+    return numeric_column(key, shape, rank, default_value, dtype, NULL, normalizer, arg, out);
 }
 
 tfc_code tfc_bucketized_column(const tfc_feature_column *source, const float *boundaries, int n,
@@ -863,8 +883,15 @@ static tfc_code numeric_dense(tfc_graph *g, const tfc_features *f, const tfc_fea
     if (tfc_output_dtype(x) != TFC_FLOAT) x = tfc_cast(g, x, TFC_FLOAT, "to_float");
     const int64_t dims[2] = {-1, c->size};
     *out = tfc_reshape(g, x, dims, 2, "reshape");
-    if (c->normalizer && tfc_graph_status(g) == TFC_OK) {
-        tfc_output y = c->normalizer(g, *out, c->normalizer_arg);
+    if ((c->normalizer || c->normalizer_out) && tfc_graph_status(g) == TFC_OK) {
+        tfc_output y = {NULL, 0};
+        if (c->normalizer) {
+            y = c->normalizer(g, *out, c->normalizer_arg);
+        } else {
+            tfc_code rc = c->normalizer_out(g, out, c->normalizer_arg, &y);
+            if (rc && tfc_graph_status(g) == TFC_OK)
+                return tfci_error(rc, "numeric_column '%s': normalizer_fn failed (%s)", c->name, tfc_code_name(rc));
+        }
         if (tfc_graph_status(g) != TFC_OK) return graph_code(g, c->name);
         if (!y.op)
             return tfci_error(TFC_INVALID_ARGUMENT, "numeric_column '%s': normalizer_fn returned no output", c->name);

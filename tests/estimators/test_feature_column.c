@@ -294,6 +294,40 @@ static tfc_output bad_normalizer(tfc_graph *g, tfc_output x, void *arg)
     return tfc_cast(g, x, TFC_DOUBLE, NULL);
 }
 
+/* zscore through an out parameter; arg NULL fails with a code. */
+static tfc_code zscore_out(tfc_graph *g, const tfc_output *x, void *arg, tfc_output *out)
+{
+    if (!arg) return TFC_UNIMPLEMENTED;
+    *out = zscore(g, *x, arg);
+    return TFC_OK;
+}
+
+static void test_normalizer_out(void)
+{
+    float ms[2] = {10, 4};
+    tfc_feature_column *a, *failing;
+    TFCT_OK(tfc_numeric_column_with_normalizer_out("x", NULL, 0, NULL, TFC_INT32, zscore_out, ms, &a));
+    const tfc_feature_column *cols[] = {a};
+    fx x;
+    fx_new(&x, cols, 1);
+    tfc_output y;
+    TFCT_OK(tfc_input_layer(x.g, x.f, cols, 1, &y));
+    const int32_t v[] = {10, 18, 0};
+    const int64_t n = 3;
+    tfc_tensor *vals[] = {tfct_i32(v, &n, 1)};
+    tfc_tensor *t = fx_run(&x, y, KEYS1, vals, 1);
+    const float want[] = {0, 2, -2.5f};
+    expect_f32(t, want, 3);
+    tfc_tensor_free(t);
+    TFCT_OK(tfc_numeric_column_with_normalizer_out("x", NULL, 0, NULL, TFC_INT32, zscore_out, NULL, &failing));
+    const tfc_feature_column *fc[] = {failing};
+    CU_ASSERT_EQUAL(tfc_input_layer(x.g, x.f, fc, 1, &y), TFC_UNIMPLEMENTED);
+    TFCT_ERR_HAS("numeric_column 'x': normalizer_fn failed");
+    fx_free(&x);
+    tfc_feature_column_free(a);
+    tfc_feature_column_free(failing);
+}
+
 static void test_normalizer(void)
 {
     float ms[2] = {10, 4};
@@ -867,6 +901,7 @@ int main(void)
         {"names and construction errors", test_names_and_errors},
         {"placeholders", test_placeholders},
         {"numeric", test_numeric},
+        {"normalizer through an out parameter", test_normalizer_out},
         {"normalizer", test_normalizer},
         {"bucketized", test_bucketized},
         {"vocabulary list", test_vocabulary_list},

@@ -61,8 +61,19 @@ def test_column_errors(tmp_path):
         fc.indicator_column("gender")
     with pytest.raises(ValueError, match="combiner"):
         fc.embedding_column(fc.categorical_column_with_hash_bucket("a", 10), 4, combiner="max")
-    with pytest.raises(NotImplementedError, match="ctypes callback"):
-        fc.numeric_column("age", normalizer_fn=lambda x: (x - 40.0) / 10.0)
+
+def test_python_normalizer(graph):
+    np = pytest.importorskip("numpy")
+    age = fc.numeric_column("age", normalizer_fn=lambda x: (x - 40.0) / 10.0)
+    features = fc.make_placeholders([age])
+    dense = fc.input_layer(features, [age])
+    with tfc.Session() as s:
+        d = s.run(dense, {features["age"]: [20.0, 45.0]})
+    assert d[:, 0] == pytest.approx(np.array([-2.0, 0.5]))
+    # An exception in the normalizer is an error of the call that compiles the column.
+    bad = fc.numeric_column("age", normalizer_fn=lambda x: 1 / 0)
+    with pytest.raises(errors.InvalidArgumentError, match="normalizer_fn failed"):
+        fc.input_layer(features, [bad])
 
 
 def test_input_layer_and_linear_model(graph):

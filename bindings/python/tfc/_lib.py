@@ -286,6 +286,8 @@ _PROTOTYPES = {
     "tfc_numeric_column": (CODE, [c_char_p, c_int64_p, c_int, P(c_float), c_int, c_void_pp]),
     "tfc_numeric_column_with_normalizer": (CODE, [c_char_p, c_int64_p, c_int, P(c_float), c_int, c_void_p,
                                                   c_void_p, c_void_pp]),
+    "tfc_numeric_column_with_normalizer_out": (CODE, [c_char_p, c_int64_p, c_int, P(c_float), c_int, c_void_p,
+                                                      c_void_p, c_void_pp]),
     "tfc_feature_column_default_value": (None, [c_void_p, P(P(c_float)), P(c_int)]),
     "tfc_bucketized_column": (CODE, [c_void_p, P(c_float), c_int, c_void_pp]),
     "tfc_categorical_column_with_vocabulary_list": (CODE, [c_char_p, P(c_char_p), c_int, c_int64, c_int64,

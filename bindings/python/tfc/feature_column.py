@@ -4,9 +4,9 @@ arguments and defaults.
 
 Differences from TensorFlow: one value per example and feature; categorical
 keys are strings (identity columns: integers); numeric_column's
-normalizer_fn is a tfc op that takes one tensor (tfc.log1p, tfc.tanh, ...) or
-a Python function of the feature tensor when the library supports Python
-normalizers (see numeric_column).
+normalizer_fn is any Python callable taking and returning a tfc Output
+(`lambda x: (x - mean) / stddev`), called while the estimator builds its
+graphs, or a tfc op that takes one tensor (tfc.log1p, tfc.tanh, ...).
 """
 
 import ctypes
@@ -107,19 +107,46 @@ def _new(fn, *args):
     return out.value
 
 
+# tfc_normalizer_out_fn: (graph, const tfc_output *x, void *arg, tfc_output *out) -> tfc_code
+_NORMALIZER_OUT = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(COutput), ctypes.c_void_p,
+                                   ctypes.POINTER(COutput))
+
+
+def _python_normalizer(normalizer_fn, key):
+    """A C callback running normalizer_fn on the column's float [batch, d]
+    Output inside the graph being built; exceptions become an error code (and
+    a log line with the Python message), never cross into C."""
+    from ._graph import Graph
+    import logging
+
+    def callback(graph_ptr, x, arg, out):
+        try:
+            graph = Graph(_ptr=graph_ptr)  # lent by the library for this call
+            with graph.as_default():
+                y = normalizer_fn(Output(graph, x.contents.op, x.contents.index))
+            if not isinstance(y, Output):
+                raise TypeError("normalizer_fn returned %s, not a tfc Output" % type(y).__name__)
+            out.contents.op, out.contents.index = y._op, y._index
+            return 0
+        except Exception as e:  # noqa: BLE001 - reported through the library's error code
+            logging.getLogger("tfc").error("numeric_column %r: normalizer_fn raised %s: %s", key,
+                                           type(e).__name__, e)
+            return 3  # TFC_INVALID_ARGUMENT
+
+    return _NORMALIZER_OUT(callback)
+
+
 def _normalizer_pointer(normalizer_fn, key):
-    """(C function pointer, arg, objects to keep alive) for normalizer_fn."""
+    """(C function, pointer, arg, objects to keep alive) for normalizer_fn."""
     cname = _ops.UNARY_C_FUNCTIONS.get(normalizer_fn)
     if cname is not None:
         # A one-tensor op constructor has the normalizer's C signature
         # (graph, tfc_output, const char *name): it is called with arg as the
         # name, NULL for the op's default name.
-        return ctypes.cast(getattr(lib, cname), ctypes.c_void_p).value, None, ()
-    raise NotImplementedError(
-        "numeric_column %r: normalizer_fn must be a tfc op taking one tensor (tfc.log1p, tfc.sqrt, tfc.tanh, "
-        "tfc.nn.sigmoid, ...). This libtfc has only tfc_numeric_column_with_normalizer, whose callback returns "
-        "tfc_output by value, which a ctypes callback cannot do; transform the values in the input instead "
-        "(examples/python/census_wide_deep.py standardizes its numbers that way)." % key)
+        return lib.tfc_numeric_column_with_normalizer, ctypes.cast(getattr(lib, cname), ctypes.c_void_p).value, None, ()
+    cb = _python_normalizer(normalizer_fn, key)
+    return (lib.tfc_numeric_column_with_normalizer_out, ctypes.cast(cb, ctypes.c_void_p).value, None,
+            (cb, normalizer_fn))
 
 
 def numeric_column(key, shape=(1,), default_value=None, dtype=dtypes.float32, normalizer_fn=None):
@@ -143,8 +170,8 @@ def numeric_column(key, shape=(1,), default_value=None, dtype=dtypes.float32, no
         return NumericColumn(_new(lib.tfc_numeric_column, cstr(key), dims, rank, dv, dt), key=key)
     if not callable(normalizer_fn):
         raise TypeError("numeric_column %r: normalizer_fn must be callable" % key)
-    fnp, arg, keep = _normalizer_pointer(normalizer_fn, key)
-    ptr = _new(lib.tfc_numeric_column_with_normalizer, cstr(key), dims, rank, dv, dt, fnp, arg)
+    make, fnp, arg, keep = _normalizer_pointer(normalizer_fn, key)
+    ptr = _new(make, cstr(key), dims, rank, dv, dt, fnp, arg)
     return NumericColumn(ptr, deps=keep, key=key, normalizer_fn=normalizer_fn)
 
 
