@@ -5,23 +5,7 @@
 #   bash test_errors.sh TFC_EXE SOURCE_ROOT
 # Generated data only: nothing here needs ../shared/data.
 set -u
-TFC=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-SRC=$(cd "$2" && pwd)
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/tfc_test_errors.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$TMP"/out "$TMP"/err; do [ -s "$f" ] && { echo "--- $f:" >&2; tail -20 "$f" >&2; }; done
-    exit 1
-}
-run() {
-    local want=$1
-    shift
-    "$TFC" "$@" >"$TMP/out" 2>"$TMP/err"
-    local rc=$?
-    [ "$rc" -eq "$want" ] || fail "tfc $* exited $rc, expected $want"
-}
+source "$(dirname "$0")/lib.sh" errors "$@"
 # error RC MESSAGE ARGS...: tfc ARGS exits RC with exactly one line on stderr
 # containing MESSAGE (a fixed string) and nothing on stdout. SHOW=1 prints the lines.
 error() {

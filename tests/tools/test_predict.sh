@@ -6,25 +6,7 @@
 # of the whole test set agreeing with tfc evaluate) and the Boston regressor
 # on ../shared/data (or $TFC_SHARED_DATA), skipped with a note when absent.
 set -u
-TFC=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-SRC=$(cd "$2" && pwd)
-DATA=${TFC_SHARED_DATA:-$SRC/../shared/data}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/tfc_test_predict.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$TMP"/out "$TMP"/err; do [ -s "$f" ] && { echo "--- $f:" >&2; tail -20 "$f" >&2; }; done
-    exit 1
-}
-run() {
-    local want=$1
-    shift
-    "$TFC" "$@" >"$TMP/out" 2>"$TMP/err"
-    local rc=$?
-    [ "$rc" -eq "$want" ] || fail "tfc $* exited $rc, expected $want"
-}
-has() { grep -q -- "$2" "$1" || fail "$1 lacks '$2'"; }
+source "$(dirname "$0")/lib.sh" predict "$@"
 
 # check_classifier FILE N_CLASSES: every line has the census sample's keys in
 # order, probabilities summing to 1, "classes" the most probable class and,

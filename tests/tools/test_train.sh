@@ -7,27 +7,7 @@
 # and the Boston regressor spec run on ../shared/data (or $TFC_SHARED_DATA),
 # skipped with a note when the data is absent.
 set -u
-TFC=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-SRC=$(cd "$2" && pwd)
-DATA=${TFC_SHARED_DATA:-$SRC/../shared/data}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/tfc_test_train.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$TMP"/out "$TMP"/err; do [ -s "$f" ] && { echo "--- $f:" >&2; tail -20 "$f" >&2; }; done
-    exit 1
-}
-# run RC ARGS...: runs tfc, stdout in $TMP/out, stderr in $TMP/err; the exit code must be RC.
-run() {
-    local want=$1
-    shift
-    "$TFC" "$@" >"$TMP/out" 2>"$TMP/err"
-    local rc=$?
-    [ "$rc" -eq "$want" ] || fail "tfc $* exited $rc, expected $want"
-}
-has() { grep -q -- "$2" "$1" || fail "$1 lacks '$2'"; }
-exists() { [ -e "$1" ] || fail "$1 does not exist"; }
+source "$(dirname "$0")/lib.sh" train "$@"
 # metric NAME: the value printed for NAME in $TMP/out.
 metric() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/out"; }
 
