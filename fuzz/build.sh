@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds every fuzz target (fuzz/fuzz_*.c: IDX files, CSV and JSON lines,
+# Builds every fuzz target (fuzz/fuzz_*.c: IDX files, CSV and JSON lines, batch-prediction instances,
 # graphs, exported models, checkpoints, event files) with clang + libFuzzer + ASan + UBSan and runs each.
 #
 #   fuzz/build.sh [SECONDS [TARGET...]]   SECONDS per target, default 30; 0 = build only
