@@ -95,6 +95,13 @@ void tfci_feeds_free(tfci_feeds *f);
  * (class ids in range, finite regression targets). */
 tfc_code tfci_feeds_from_batch(const tfci_model *m, const tfci_batch *b, bool with_labels, tfci_feeds *f);
 
+/* Runs fn on every non-empty batch of a fresh pass over input (at most
+ * max_batches; 0: all), fed to m's placeholders; stops at fn's first error.
+ * *examples (may be NULL) gets the rows seen. */
+typedef tfc_code (*tfci_batch_fn)(const tfci_batch *b, const tfci_feeds *f, void *arg);
+tfc_code tfci_for_each_batch(tfc_input *input, const tfci_model *m, bool with_labels, int64_t max_batches,
+                             tfci_batch_fn fn, void *arg, int64_t *examples);
+
 /* ---- the estimator (estimator.c) ---- */
 typedef struct tfci_mode_state {
     bool built;

@@ -41,6 +41,33 @@ static void log_results(const tfc_eval_results *r, int64_t step)
     tfci_log(TFC_LOG_INFO, "Saving dict for global step %" PRId64 ": %s", step, line);
 }
 
+typedef struct eval_state {
+    tfci_mode_state *ms;
+    tfc_metrics *metrics;
+} eval_state;
+
+/* One evaluation batch: the head's predictions and losses into the metrics. */
+static tfc_code eval_batch(const tfci_batch *b, const tfci_feeds *feeds, void *arg)
+{
+    (void)b;
+    eval_state *st = arg;
+    const tfci_model *m = &st->ms->m;
+    tfc_output fetches[3] = {m->metric_input, m->example_loss, m->loss};
+    tfc_tensor *vals[3] = {NULL, NULL, NULL};
+    tfc_code c = tfc_session_run(st->ms->s, feeds->outs, feeds->vals, feeds->n, fetches, vals, 3, NULL, 0);
+    if (c) return c;
+    double loss = tfc_tensor_dtype(vals[2]) == TFC_DOUBLE ? *(const double *)tfc_tensor_data(vals[2])
+                                                           : *(const float *)tfc_tensor_data(vals[2]);
+    /* The fed labels and weights are the converted ones the graph saw. */
+    const tfc_tensor *labels = feeds->vals[feeds->n - 1];
+    const tfc_tensor *weights = NULL;
+    for (int i = 0; m->weights.op && i < feeds->n; i++)
+        if (feeds->outs[i].op == m->weights.op) weights = feeds->vals[i];
+    c = tfc_metrics_update(st->metrics, vals[0], labels, weights, vals[1], loss);
+    for (int i = 0; i < 3; i++) tfc_tensor_free(vals[i]);
+    return c;
+}
+
 tfc_code tfc_estimator_evaluate(tfc_estimator *e, tfc_input *input, int64_t steps, const char *name,
                                 tfc_eval_results **out)
 {
@@ -55,45 +82,15 @@ tfc_code tfc_estimator_evaluate(tfc_estimator *e, tfc_input *input, int64_t step
     int64_t step = 0;
     if ((c = tfci_estimator_restore_latest(e, ms, &step))) return c;
     tfci_model *m = &ms->m;
-    tfc_metrics *metrics = NULL;
-    if ((c = tfc_metrics_new(m->kind, m->kind == TFC_HEAD_BINARY ? 2 : m->head_n, &metrics))) return c;
-    tfci_input_pass *pass = NULL;
-    tfci_feeds feeds = {0};
-    if ((c = tfci_input_open(input, &pass))) goto done;
-    if ((c = tfci_feeds_init(&feeds, tfc_features_count(m->features) + 3))) goto done;
-    tfc_output fetches[3] = {m->metric_input, m->example_loss, m->loss};
-    int64_t batches = 0, examples = 0;
-    while (!steps || batches < steps) {
-        tfci_batch b;
-        c = tfci_input_next(pass, &b);
-        if (c == TFC_OUT_OF_RANGE) {
-            c = TFC_OK;
-            break;
-        }
-        if (c) break;
-        if (b.rows == 0) continue;
-        if ((c = tfci_feeds_from_batch(m, &b, true, &feeds))) break;
-        tfc_tensor *vals[3] = {NULL, NULL, NULL};
-        if ((c = tfc_session_run(ms->s, feeds.outs, feeds.vals, feeds.n, fetches, vals, 3, NULL, 0))) break;
-        double loss = tfc_tensor_dtype(vals[2]) == TFC_DOUBLE ? *(const double *)tfc_tensor_data(vals[2])
-                                                               : *(const float *)tfc_tensor_data(vals[2]);
-        /* The fed labels and weights are the converted ones the graph saw. */
-        const tfc_tensor *labels = feeds.vals[feeds.n - 1];
-        const tfc_tensor *weights = NULL;
-        for (int i = 0; m->weights.op && i < feeds.n; i++)
-            if (feeds.outs[i].op == m->weights.op) weights = feeds.vals[i];
-        c = tfc_metrics_update(metrics, vals[0], labels, weights, vals[1], loss);
-        for (int i = 0; i < 3; i++) tfc_tensor_free(vals[i]);
-        if (c) break;
-        batches++;
-        examples += b.rows;
-    }
-    if (!c && examples == 0)
-        c = tfci_error(TFC_INVALID_ARGUMENT, "evaluate: the input gave no examples");
+    eval_state st = {ms, NULL};
+    if ((c = tfc_metrics_new(m->kind, m->kind == TFC_HEAD_BINARY ? 2 : m->head_n, &st.metrics))) return c;
+    int64_t examples = 0;
+    c = tfci_for_each_batch(input, m, true, steps, eval_batch, &st, &examples);
+    if (!c && examples == 0) c = tfci_error(TFC_INVALID_ARGUMENT, "evaluate: the input gave no examples");
     tfc_eval_results *r = NULL;
     if (!c && !(c = tfci_eval_results_new(&r))) {
-        for (int i = 0; i < tfc_metrics_count(metrics) && !c; i++)
-            c = tfci_eval_results_add(r, tfc_metrics_name(metrics, i), tfc_metrics_value(metrics, i));
+        for (int i = 0; i < tfc_metrics_count(st.metrics) && !c; i++)
+            c = tfci_eval_results_add(r, tfc_metrics_name(st.metrics, i), tfc_metrics_value(st.metrics, i));
         if (!c) c = tfci_eval_results_add(r, "global_step", (double)step);
         if (!c) c = write_eval_events(e, name, r, step);
         if (c) tfc_eval_results_free(r);
@@ -102,10 +99,26 @@ tfc_code tfc_estimator_evaluate(tfc_estimator *e, tfc_input *input, int64_t step
             *out = r;
         }
     }
-done:
-    tfci_feeds_free(&feeds);
-    if (pass) tfci_input_close(pass);
-    tfc_metrics_free(metrics);
+    tfc_metrics_free(st.metrics);
+    return c;
+}
+
+typedef struct predict_state {
+    tfci_mode_state *ms;
+    tfc_predictions *p;
+} predict_state;
+
+/* One prediction batch: every prediction key appended to the results. */
+static tfc_code predict_batch(const tfci_batch *b, const tfci_feeds *feeds, void *arg)
+{
+    predict_state *st = arg;
+    const tfci_model *m = &st->ms->m;
+    tfc_tensor *vals[TFCI_MAX_PREDICTIONS];
+    tfc_code c = tfc_session_run(st->ms->s, feeds->outs, feeds->vals, feeds->n, m->predictions, vals,
+                                 m->n_predictions, NULL, 0);
+    if (c) return c;
+    c = tfci_predictions_append(st->p, m->prediction_names, vals, m->n_predictions, b->rows);
+    for (int i = 0; i < m->n_predictions; i++) tfc_tensor_free(vals[i]);
     return c;
 }
 
@@ -118,36 +131,11 @@ tfc_code tfc_estimator_predict(tfc_estimator *e, tfc_input *input, tfc_predictio
     if (c) return c;
     int64_t step = 0;
     if ((c = tfci_estimator_restore_latest(e, ms, &step))) return c;
-    tfci_model *m = &ms->m;
-    tfc_predictions *p = NULL;
-    tfci_input_pass *pass = NULL;
-    tfci_feeds feeds = {0};
-    if ((c = tfci_predictions_new(&p))) return c;
-    if ((c = tfci_input_open(input, &pass))) goto done;
-    if ((c = tfci_feeds_init(&feeds, tfc_features_count(m->features) + 3))) goto done;
-    tfc_tensor *vals[TFCI_MAX_PREDICTIONS];
-    for (;;) {
-        tfci_batch b;
-        c = tfci_input_next(pass, &b);
-        if (c == TFC_OUT_OF_RANGE) {
-            c = TFC_OK;
-            break;
-        }
-        if (c) break;
-        if (b.rows == 0) continue;
-        if ((c = tfci_feeds_from_batch(m, &b, false, &feeds))) break;
-        if ((c = tfc_session_run(ms->s, feeds.outs, feeds.vals, feeds.n, m->predictions, vals, m->n_predictions,
-                                 NULL, 0)))
-            break;
-        c = tfci_predictions_append(p, m->prediction_names, vals, m->n_predictions, b.rows);
-        for (int i = 0; i < m->n_predictions; i++) tfc_tensor_free(vals[i]);
-        if (c) break;
-    }
-    if (!c) c = tfci_predictions_finish(p);
-done:
-    tfci_feeds_free(&feeds);
-    if (pass) tfci_input_close(pass);
-    if (c) tfc_predictions_free(p);
-    else *out = p;
+    predict_state st = {ms, NULL};
+    if ((c = tfci_predictions_new(&st.p))) return c;
+    c = tfci_for_each_batch(input, &ms->m, false, 0, predict_batch, &st, NULL);
+    if (!c) c = tfci_predictions_finish(st.p);
+    if (c) tfc_predictions_free(st.p);
+    else *out = st.p;
     return c;
 }

@@ -214,3 +214,28 @@ tfc_code tfci_feeds_from_batch(const tfci_model *m, const tfci_batch *b, bool wi
     }
     return c;
 }
+
+tfc_code tfci_for_each_batch(tfc_input *input, const tfci_model *m, bool with_labels, int64_t max_batches,
+                             tfci_batch_fn fn, void *arg, int64_t *examples)
+{
+    if (examples) *examples = 0;
+    tfci_input_pass *pass = NULL;
+    tfci_feeds feeds = {0};
+    tfc_code c = tfci_input_open(input, &pass);
+    if (!c) c = tfci_feeds_init(&feeds, tfc_features_count(m->features) + 3);
+    for (int64_t batches = 0; !c && (!max_batches || batches < max_batches);) {
+        tfci_batch b;
+        c = tfci_input_next(pass, &b);
+        if (c == TFC_OUT_OF_RANGE) {
+            c = TFC_OK;
+            break;
+        }
+        if (c || b.rows == 0) continue;
+        if ((c = tfci_feeds_from_batch(m, &b, with_labels, &feeds)) || (c = fn(&b, &feeds, arg))) break;
+        batches++;
+        if (examples) *examples += b.rows;
+    }
+    tfci_feeds_free(&feeds);
+    if (pass) tfci_input_close(pass);
+    return c;
+}
