@@ -172,3 +172,19 @@ int cli_get_double(const char *cmd, const cli_flag *flags, int nflags, const cha
     *out = x;
     return TFC_EXIT_OK;
 }
+
+int cli_dispatch(const char *cmd, const char *usage, const cli_subcommand *subs, int nsubs, int argc, char **argv)
+{
+    if (argc < 1) {
+        fputs(usage, stderr);
+        return TFC_EXIT_USAGE;
+    }
+    const char *sub = argv[0];
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+        fputs(usage, stdout);
+        return TFC_EXIT_OK;
+    }
+    for (int i = 0; i < nsubs; i++)
+        if (!strcmp(sub, subs[i].name)) return subs[i].run(argc - 1, argv + 1);
+    return cli_fail(TFC_EXIT_USAGE, "%s: unknown subcommand '%s' (tfc %s --help lists them)", cmd, sub, cmd);
+}

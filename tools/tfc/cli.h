@@ -41,6 +41,15 @@ bool cli_given(const cli_flag *flags, int nflags, const char *name);
 int cli_get_long(const char *cmd, const cli_flag *flags, int nflags, const char *name, long *out);
 int cli_get_double(const char *cmd, const cli_flag *flags, int nflags, const char *name, double *out);
 void cli_help(FILE *f, const char *cmd, const char *synopsis, const char *summary, const cli_flag *flags, int nflags);
+/* A command with subcommands ("tfc jobs describe ..."). */
+typedef struct cli_subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the first argument after the subcommand */
+} cli_subcommand;
+/* Runs the subcommand named by argv[0]; with none, prints usage to stderr
+ * (TFC_EXIT_USAGE); with --help, -h or help, to stdout (TFC_EXIT_OK); an
+ * unknown one is a usage error naming it. */
+int cli_dispatch(const char *cmd, const char *usage, const cli_subcommand *subs, int nsubs, int argc, char **argv);
 /* Prints "tfc: <message>" (one line) to stderr and returns code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The exit code for a library failure (TFC_NOT_FOUND -> TFC_EXIT_NOT_FOUND, ...). */

@@ -1062,44 +1062,31 @@ static int jobs_stream_logs(int argc, char **argv)
     return rc;
 }
 
-static void jobs_usage(FILE *f)
+static const char jobs_usage[] =
+    "usage: tfc jobs SUBCOMMAND ...   (tfc jobs SUBCOMMAND --help for its flags)\n\n"
+    "subcommands:\n"
+    "  submit training NAME --job-dir DIR [--] TRAINER FLAGS   train in the background\n"
+    "  submit prediction NAME --model M [--version V] --input-paths GLOB --output-path DIR\n"
+    "                                                          batch prediction in the background\n"
+    "  describe NAME        state, times, error, final metrics\n"
+    "  list                 every job, newest first\n"
+    "  cancel NAME          stop a job (state CANCELLED)\n"
+    "  stream-logs NAME     follow a job's log until it ends\n"
+    "\nstates: QUEUED, PREPARING, RUNNING, SUCCEEDED, FAILED, CANCELLED. Jobs live in $TFC_HOME "
+    "(default ~/.tfc): the registry tfc.db and jobs/NAME/log.\n";
+
+static int jobs_submit(int argc, char **argv)
 {
-    fprintf(f, "usage: tfc jobs SUBCOMMAND ...   (tfc jobs SUBCOMMAND --help for its flags)\n\n"
-               "subcommands:\n"
-               "  submit training NAME --job-dir DIR [--] TRAINER FLAGS   train in the background\n"
-               "  submit prediction NAME --model M [--version V] --input-paths GLOB --output-path DIR\n"
-               "                                                          batch prediction in the background\n"
-               "  describe NAME        state, times, error, final metrics\n"
-               "  list                 every job, newest first\n"
-               "  cancel NAME          stop a job (state CANCELLED)\n"
-               "  stream-logs NAME     follow a job's log until it ends\n"
-               "\nstates: QUEUED, PREPARING, RUNNING, SUCCEEDED, FAILED, CANCELLED. Jobs live in $TFC_HOME "
-               "(default ~/.tfc): the registry tfc.db and jobs/NAME/log.\n");
+    static const cli_subcommand subs[] = {{"training", submit_training}, {"prediction", submit_prediction}};
+    return cli_dispatch("jobs submit", jobs_usage, subs, 2, argc, argv);
 }
 
 int cmd_jobs(int argc, char **argv)
 {
-    if (argc < 1) {
-        jobs_usage(stderr);
-        return TFC_EXIT_USAGE;
-    }
-    const char *sub = argv[0];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-        jobs_usage(stdout);
-        return TFC_EXIT_OK;
-    }
-    if (!strcmp(sub, "submit")) {
-        if (argc >= 2 && !strcmp(argv[1], "training")) return submit_training(argc - 2, argv + 2);
-        if (argc >= 2 && !strcmp(argv[1], "prediction")) return submit_prediction(argc - 2, argv + 2);
-        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-            jobs_usage(stdout);
-            return TFC_EXIT_OK;
-        }
-        return cli_fail(TFC_EXIT_USAGE, "jobs submit: say 'training' or 'prediction' (tfc jobs --help)");
-    }
-    if (!strcmp(sub, "describe")) return jobs_describe(argc - 1, argv + 1);
-    if (!strcmp(sub, "list")) return jobs_list(argc - 1, argv + 1);
-    if (!strcmp(sub, "cancel")) return jobs_cancel(argc - 1, argv + 1);
-    if (!strcmp(sub, "stream-logs")) return jobs_stream_logs(argc - 1, argv + 1);
-    return cli_fail(TFC_EXIT_USAGE, "jobs: unknown subcommand '%s' (tfc jobs --help lists them)", sub);
+    static const cli_subcommand subs[] = {{"submit", jobs_submit},
+                                          {"describe", jobs_describe},
+                                          {"list", jobs_list},
+                                          {"cancel", jobs_cancel},
+                                          {"stream-logs", jobs_stream_logs}};
+    return cli_dispatch("jobs", jobs_usage, subs, 5, argc, argv);
 }

@@ -295,20 +295,9 @@ int cmd_models(int argc, char **argv)
                                 "  list                               the registered models\n"
                                 "  describe NAME                      a model and its versions\n"
                                 "  delete NAME [--force]              delete a model (--force: with its versions)\n";
-    if (argc < 1) {
-        fputs(usage, stderr);
-        return TFC_EXIT_USAGE;
-    }
-    const char *sub = argv[0];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-        fputs(usage, stdout);
-        return TFC_EXIT_OK;
-    }
-    if (!strcmp(sub, "create")) return models_create(argc - 1, argv + 1);
-    if (!strcmp(sub, "list")) return models_list(argc - 1, argv + 1);
-    if (!strcmp(sub, "describe")) return models_describe(argc - 1, argv + 1);
-    if (!strcmp(sub, "delete")) return models_delete(argc - 1, argv + 1);
-    return cli_fail(TFC_EXIT_USAGE, "models: unknown subcommand '%s' (tfc models --help lists them)", sub);
+    static const cli_subcommand subs[] = {
+        {"create", models_create}, {"list", models_list}, {"describe", models_describe}, {"delete", models_delete}};
+    return cli_dispatch("models", usage, subs, 4, argc, argv);
 }
 
 /* ---- versions --------------------------------------------------------------------- */
@@ -588,19 +577,10 @@ int cmd_versions(int argc, char **argv)
         "  describe VERSION --model M                     a version and its signature\n"
         "  delete VERSION --model M                       delete a version\n"
         "  set-default VERSION --model M                  make VERSION the model's default\n";
-    if (argc < 1) {
-        fputs(usage, stderr);
-        return TFC_EXIT_USAGE;
-    }
-    const char *sub = argv[0];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-        fputs(usage, stdout);
-        return TFC_EXIT_OK;
-    }
-    if (!strcmp(sub, "create")) return versions_create(argc - 1, argv + 1);
-    if (!strcmp(sub, "list")) return versions_list(argc - 1, argv + 1);
-    if (!strcmp(sub, "describe")) return versions_describe(argc - 1, argv + 1);
-    if (!strcmp(sub, "delete")) return versions_delete(argc - 1, argv + 1);
-    if (!strcmp(sub, "set-default")) return versions_set_default(argc - 1, argv + 1);
-    return cli_fail(TFC_EXIT_USAGE, "versions: unknown subcommand '%s' (tfc versions --help lists them)", sub);
+    static const cli_subcommand subs[] = {{"create", versions_create},
+                                           {"list", versions_list},
+                                           {"describe", versions_describe},
+                                           {"delete", versions_delete},
+                                           {"set-default", versions_set_default}};
+    return cli_dispatch("versions", usage, subs, 5, argc, argv);
 }

@@ -150,29 +150,6 @@ static bool file_exists(const char *dir, const char *name)
     return access(p, F_OK) == 0;
 }
 
-static int write_json(json_t *j, const char *path)
-{
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
-        return cli_fail(TFC_EXIT_ERROR, "%s: path too long", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) return cli_fail(TFC_EXIT_ERROR, "%s: cannot write: %s", path, strerror(errno));
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-        return cli_fail(TFC_EXIT_ERROR, "%s: cannot write: %s", path, strerror(errno));
-    }
-    int bad = json_dumpf(j, f, JSON_INDENT(2)) != 0 || fputc('\n', f) == EOF || fflush(f) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return cli_fail(TFC_EXIT_ERROR, "%s: cannot write: %s", path, strerror(e));
-    }
-    return TFC_EXIT_OK;
-}
-
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb;
@@ -697,7 +674,7 @@ static int save_job_files(const char *job_dir, const spec *sp, const shape *sh, 
     json_t *j = train_options_json(sh, flags, n);
     if (!j) return cli_fail(TFC_EXIT_ERROR, "out of memory");
     snprintf(path, sizeof path, "%s/%s", job_dir, TRAIN_FILE);
-    rc = write_json(j, path);
+    rc = json_write_atomic(j, path);
     json_decref(j);
     return rc;
 }
@@ -862,7 +839,7 @@ int cmd_train(int argc, char **argv)
         if (final) json_object_set_new(res, "metrics", metrics_json(final));
         json_object_set_new(res, "export_path", json_string(export_path));
         snprintf(path, sizeof path, "%s/%s", job_dir, RESULT_FILE);
-        rc = write_json(res, path);
+        rc = json_write_atomic(res, path);
         json_decref(res);
     }
 out:

@@ -1240,7 +1240,9 @@ void spec_estimator_options(const spec *s, tfc_estimator_options *o)
     o->dnn_optimizer = s->dnn_opt;
 }
 
-int spec_write(const spec *s, const char *path)
+int spec_write(const spec *s, const char *path) { return json_write_atomic(s->root, path); }
+
+int json_write_atomic(json_t *j, const char *path)
 {
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
@@ -1253,7 +1255,7 @@ int spec_write(const spec *s, const char *path)
         unlink(tmp);
         return cli_fail(TFC_EXIT_ERROR, "%s: cannot write: %s", path, strerror(errno));
     }
-    int bad_write = json_dumpf(s->root, f, JSON_INDENT(2)) != 0 || fputc('\n', f) == EOF || fflush(f) != 0 ||
+    int bad_write = json_dumpf(j, f, JSON_INDENT(2)) != 0 || fputc('\n', f) == EOF || fflush(f) != 0 ||
                     fsync(fileno(f)) != 0;
     bad_write |= fclose(f) != 0;
     if (bad_write || rename(tmp, path) != 0) {

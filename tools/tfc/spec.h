@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <jansson.h>
 #include <stdio.h>
 
 #include "tfc/tfc.h"
@@ -68,6 +69,9 @@ void spec_estimator_options(const spec *s, tfc_estimator_options *o);
 /* Writes the spec (with the statistics and resolved paths) as JSON to path,
  * atomically (a temporary file renamed into place). */
 int spec_write(const spec *s, const char *path);
+/* Writes j (indented) to path atomically: a temporary file, fsync, rename.
+ * Returns an exit code after one error line. */
+int json_write_atomic(json_t *j, const char *path);
 
 /* The schema of JSON instances for an exported model's signature: the
  * spec's columns (s may be NULL: then only the signature's inputs) with
