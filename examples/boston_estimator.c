@@ -589,11 +589,6 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    int64_t step0 = 0, step1 = 0;
-    if (tfc_estimator_global_step(est, &step0)) {
-        fail("reading the global step");
-        goto out;
-    }
     if (tfc_estimator_train(est, train_in, steps, 0)) {
         fail("training");
         goto out;
@@ -606,10 +601,6 @@ int main(int argc, char **argv)
         goto out;
     }
     double train_seconds = stats.step_seconds;
-    if (tfc_estimator_global_step(est, &step1)) {
-        fail("reading the global step");
-        goto out;
-    }
     if (tfc_estimator_evaluate(est, test_in, 0, validate ? "validation" : "test", &res)) {
         fail("evaluating");
         goto out;
@@ -641,9 +632,8 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    int64_t trained = step1 - step0;
-    /* Batches run across epoch boundaries (repeat().batch()), so every step has a full batch. */
-    double examples = (double)trained * (double)rcp->batch_size;
+    int64_t trained = stats.steps;
+    double examples = (double)stats.examples;
     printf("model %s: %lld steps of batch %lld in %.3f s (global step %.0f); %s RMSE %.4f (from %lld predictions: "
            "%.4f)\n",
            rcp->name, (long long)trained, (long long)rcp->batch_size, train_seconds, global_step,

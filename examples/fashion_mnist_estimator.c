@@ -260,11 +260,6 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    int64_t step0 = 0, step1 = 0;
-    if (tfc_estimator_global_step(est, &step0)) {
-        fail("reading the global step");
-        goto out;
-    }
     if (tfc_estimator_train(est, train_in, steps, 0)) {
         fail("training");
         goto out;
@@ -277,13 +272,8 @@ int main(int argc, char **argv)
         goto out;
     }
     double train_seconds = stats.step_seconds;
-    if (tfc_estimator_global_step(est, &step1)) {
-        fail("reading the global step");
-        goto out;
-    }
-    /* Batches run across epoch boundaries (repeat().batch()): every step has a full batch. */
-    double examples = (double)(step1 - step0) * (double)batch;
-    printf("trained %lld steps of %lld examples in %.2f s (%.0f examples/s)\n", (long long)(step1 - step0),
+    double examples = (double)stats.examples;
+    printf("trained %lld steps of %lld examples in %.2f s (%.0f examples/s)\n", (long long)stats.steps,
            (long long)batch, train_seconds, train_seconds > 0 ? examples / train_seconds : 0.0);
 
     if (tfc_estimator_evaluate(est, test_in, 0, NULL, &res)) {
