@@ -57,6 +57,10 @@ tfc_code tfci_verror(tfc_code code, const char *fmt, va_list ap);
 void tfci_error_prefix(const char *fmt, ...) TFCI_PRINTF(1, 2);
 void tfci_log(tfc_log_level level, const char *fmt, ...) TFCI_PRINTF(2, 3);
 
+/* ---- time ---- */
+/* Seconds on the monotonic clock (for intervals, not dates). */
+double tfci_now_seconds(void);
+
 /* ---- shapes ---- */
 /* Element count of dims, or -1 on overflow / negative dims. */
 int64_t tfci_num_elements(const int64_t *dims, int rank);

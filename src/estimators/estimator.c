@@ -9,45 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/core.h"
 #include "estimators/estimator_internal.h"
+#include "io/atomic_file.h"
 #include "tfc/ops_state.h"
-
-double tfci_now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* mkdir -p. */
-static tfc_code make_dirs(const char *path)
-{
-    char *p = strdup(path);
-    if (!p) return tfci_error(TFC_RESOURCE_EXHAUSTED, "out of memory");
-    for (char *s = p + 1;; s++) {
-        if (*s == '/' || *s == 0) {
-            char was = *s;
-            *s = 0;
-            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-                tfc_code c = tfci_error(TFC_PERMISSION_DENIED, "cannot create model directory '%s': %s", p,
-                                        strerror(errno));
-                free(p);
-                return c;
-            }
-            *s = was;
-            if (!was) break;
-        }
-    }
-    free(p);
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return tfci_error(TFC_INVALID_ARGUMENT, "model directory '%s' is not a directory", path);
-    return TFC_OK;
-}
 
 static void resolve_optimizer(tfc_optimizer_config *c, tfc_optimizer_kind kind, double lr)
 {
@@ -234,7 +201,9 @@ static tfc_code resolve(tfc_estimator *e, const tfc_estimator_options *in)
         tfci_log(TFC_LOG_WARNING, "Using temporary folder as model directory: %s", buf);
     }
     rc->model_dir = e->model_dir;
-    return make_dirs(e->model_dir);
+    tfc_code c = tfci_mkdir_p(e->model_dir);
+    if (c) tfci_error_prefix("model directory");
+    return c;
 oom:
     return tfci_error(TFC_RESOURCE_EXHAUSTED, "out of memory copying the estimator options");
 }

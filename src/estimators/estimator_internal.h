@@ -131,6 +131,5 @@ tfc_code tfci_estimator_mode(tfc_estimator *e, tfci_mode mode, tfci_mode_state *
 tfc_code tfci_estimator_restore_latest(tfc_estimator *e, tfci_mode_state *ms, int64_t *step);
 /* Frees a mode's graph and session (after a failure left it unusable). */
 void tfci_estimator_drop_mode(tfc_estimator *e, tfci_mode mode);
-double tfci_now_seconds(void);
 
 #endif

@@ -35,13 +35,6 @@ static double now_wall(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static double now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* ==== writer ==== */
 
 struct tfc_summary_writer {
@@ -71,7 +64,7 @@ static tfc_code write_out(tfc_summary_writer *w)
         off += (size_t)n;
     }
     w->len = 0;
-    w->last_flush = now_mono();
+    w->last_flush = tfci_now_seconds();
     return TFC_OK;
 }
 
@@ -95,7 +88,7 @@ static tfc_code append_event(tfc_summary_writer *w, const Tfcpb__Event__Event *e
     tfcpb__event__event__pack(ev, p + RECORD_HEADER);
     tfci_put_le32(p + RECORD_HEADER + n, tfci_crc32c_mask(tfci_crc32c(p + RECORD_HEADER, n)));
     w->len += need;
-    if (w->len >= WRITER_MAX_BUFFER || (w->flush_secs > 0 && now_mono() - w->last_flush >= w->flush_secs))
+    if (w->len >= WRITER_MAX_BUFFER || (w->flush_secs > 0 && tfci_now_seconds() - w->last_flush >= w->flush_secs))
         return write_out(w);
     return TFC_OK;
 }
@@ -163,7 +156,7 @@ TFC_API tfc_code tfc_summary_writer_new(const char *logdir, const tfc_summary_wr
     pthread_mutex_init(&w->mu, NULL);
     w->path = path;
     w->flush_secs = flush_secs;
-    w->last_flush = now_mono();
+    w->last_flush = tfci_now_seconds();
     Tfcpb__Event__Event ev = TFCPB__EVENT__EVENT__INIT;
     ev.wall_time = wall;
     ev.what_case = TFCPB__EVENT__EVENT__WHAT_FILE_VERSION;
