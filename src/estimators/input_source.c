@@ -10,6 +10,7 @@
 
 #include "core/core.h"
 #include "estimators/estimator_internal.h"
+#include "io/csv_internal.h"
 
 typedef enum { INPUT_CSV = 1, INPUT_TENSORS = 2 } input_kind;
 
@@ -21,7 +22,6 @@ struct tfc_input {
 
     /* CSV */
     tfc_csv_schema *schema;
-    tfc_csv_reader *schema_ref; /* an empty reader whose only job is holding a schema reference */
     char **patterns;
     int npatterns;
     tfc_csv_reader_options ropts;
@@ -62,7 +62,7 @@ static void input_release(tfc_input *in)
     for (int i = 0; in->patterns && i < in->npatterns; i++) free(in->patterns[i]);
     free(in->patterns);
     free(in->feat_cols);
-    tfc_csv_reader_free(in->schema_ref);
+    tfc_csv_schema_free(in->schema);
     for (int i = 0; in->key_copies && i < in->n; i++) free(in->key_copies[i]);
     free(in->key_copies);
     for (int i = 0; in->features && i < in->n; i++) tfc_tensor_free(in->features[i]);
@@ -147,7 +147,7 @@ TFC_API tfc_code tfc_input_from_csv(tfc_csv_schema *schema, const char *const *p
     if (!in) return tfci_error(TFC_RESOURCE_EXHAUSTED, "%s: out of memory", fn);
     atomic_init(&in->refs, 1);
     in->kind = INPUT_CSV;
-    in->schema = schema;
+    in->schema = tfci_csv_schema_retain(schema); /* also freezes it: the keys below are lent by it */
     in->ropts = ro;
     in->ncols = ncols;
     in->label_col = label_col;
@@ -163,14 +163,6 @@ TFC_API tfc_code tfc_input_from_csv(tfc_csv_schema *schema, const char *const *p
         if (i == label_col) continue;
         in->feat_cols[k] = i;
         in->keys[k++] = tfc_csv_schema_column_name(schema, i); /* lent by the schema we keep */
-    }
-    /* input.h has no public retain for schemas; an empty reader holds one (and
-     * freezes the schema, which the cached columns above rely on). */
-    tfc_code c = tfc_csv_reader_new_from_buffer(schema, "", 0, fn, &ro, &in->schema_ref);
-    if (c) {
-        input_release(in);
-        tfci_error_prefix("%s", fn);
-        return c;
     }
     *out = in;
     return TFC_OK;

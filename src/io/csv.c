@@ -279,6 +279,12 @@ TFC_API tfc_code tfc_csv_schema_new(const tfc_csv_schema_options *opts, tfc_csv_
     return TFC_OK;
 }
 
+tfc_csv_schema *tfci_csv_schema_retain(tfc_csv_schema *s)
+{
+    atomic_fetch_add(&s->refs, 1);
+    return s;
+}
+
 TFC_API void tfc_csv_schema_free(tfc_csv_schema *s)
 {
     if (!s || atomic_fetch_sub(&s->refs, 1) != 1) return;
@@ -579,7 +585,7 @@ static tfc_code reader_alloc(tfc_csv_schema *schema, const tfc_csv_reader_option
                           (long long)o.shuffle_buffer_size);
     tfc_csv_reader *r = calloc(1, sizeof *r);
     if (!r) return tfci_error(TFC_RESOURCE_EXHAUSTED, "%s: out of memory", fn);
-    atomic_fetch_add(&schema->refs, 1);
+    tfci_csv_schema_retain(schema);
     r->s = schema;
     r->o = o;
     r->ncols = schema->ncols;
